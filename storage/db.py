@@ -1,0 +1,139 @@
+"""One database per process: engine, session factory, units of work, migrations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from storage.conversations import ConversationRepository
+from storage.crypto import Cipher
+from storage.duework import DueWorkRepository
+from storage.events import EventRepository
+from storage.outbox import OutboxRepository
+from storage.people import PeopleRepository
+from storage.programs import ProgramRepository
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached; the message is safe to show an operator."""
+
+
+class NotMigrated(RuntimeError):
+    """The schema is missing or behind the code."""
+
+
+class UnitOfWork:
+    """One transaction and the repositories that work inside it."""
+
+    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+        self.session = session
+        self.people = PeopleRepository(session)
+        self.programs = ProgramRepository(session)
+        self.conversations = ConversationRepository(session)
+        self.events = EventRepository(session)
+        self.outbox = OutboxRepository(session, cipher)
+        self.due = DueWorkRepository(session)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+class Database:
+    """Owns the engine and the one ``async_sessionmaker`` of this process."""
+
+    def __init__(self, url: str, cipher: Cipher) -> None:
+        self.url = url
+        self.cipher = cipher
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite") and ":memory:" in url:
+            kwargs["poolclass"] = StaticPool
+            kwargs["connect_args"] = {"check_same_thread": False}
+        self.engine = create_async_engine(url, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """Commit on success, roll back on any exception."""
+        async with self.sessions() as session, session.begin():
+            yield UnitOfWork(session, self.cipher)
+
+    async def ping(self) -> None:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError) as exc:
+            raise DatabaseUnavailable(_describe(exc)) from exc
+
+    async def check_migrated(self) -> None:
+        """Raise :class:`NotMigrated` unless the schema is at the newest revision."""
+        head = ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+        try:
+            async with self.engine.connect() as conn:
+                current = await conn.run_sync(_current_revision)
+        except (SQLAlchemyError, OSError) as exc:
+            raise DatabaseUnavailable(_describe(exc)) from exc
+        if current != head:
+            raise NotMigrated(f"database is at {current or 'no revision'}, code needs {head}")
+
+    async def migrate(self) -> None:
+        """Upgrade the schema to the newest revision."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_upgrade, self.url)
+        except (SQLAlchemyError, OSError) as exc:
+            raise DatabaseUnavailable(_describe(exc)) from exc
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("storage") / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def _current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _upgrade(conn: Connection, url: str) -> None:
+    cfg = alembic_config(url)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line reason without credentials or stack details."""
+    root: BaseException = exc
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        root = exc.orig
+    while root.__cause__ is not None and not str(root):
+        root = root.__cause__
+    reason = str(root).strip().splitlines()[0] if str(root).strip() else type(root).__name__
+    return reason[:200]

@@ -1,0 +1,164 @@
+"""The transactional outbox: messages written with the state change that caused them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import Cipher
+from storage.leases import claim, settle
+from storage.models import Identity, OutboxItem
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """What the engine enqueues; ``payload`` is encrypted before it is stored."""
+
+    key: str
+    person_id: int
+    priority: int
+    payload: dict[str, Any]
+    platform: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    key: str
+    person_id: int | None
+    platform: str
+    priority: int
+    attempts: int
+    payload: dict[str, Any]
+    address: dict[str, Any]
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    async def add(self, entries: Sequence[OutboxEntry], now: datetime) -> list[int]:
+        """Enqueue entries; a key already in the outbox is skipped (idempotent)."""
+        if not entries:
+            return []
+        keys = [e.key for e in entries]
+        existing = set(
+            await self._session.scalars(select(OutboxItem.key).where(OutboxItem.key.in_(keys)))
+        )
+        items = []
+        for entry in entries:
+            if entry.key in existing:
+                continue
+            identity = await self._route(entry.person_id, entry.platform)
+            items.append(
+                OutboxItem(
+                    key=entry.key,
+                    person_id=entry.person_id,
+                    identity_id=identity.id if identity else None,
+                    platform=identity.platform if identity else (entry.platform or ""),
+                    priority=entry.priority,
+                    payload=self._cipher.encrypt(entry.payload),
+                    status="pending" if identity else "unaddressed",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+        self._session.add_all(items)
+        await self._session.flush()
+        return [item.id for item in items]
+
+    async def _route(self, person_id: int, platform: str | None) -> Identity | None:
+        """The identity to deliver on: the platform asked for, else the last one seen."""
+        stmt = select(Identity).where(Identity.person_id == person_id, Identity.undeliverable == "")
+        if platform:
+            stmt = stmt.where(Identity.platform == platform)
+        stmt = stmt.order_by(Identity.last_seen_at.desc(), Identity.id.desc()).limit(1)
+        return (await self._session.scalars(stmt)).first()
+
+    async def claim(
+        self,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        *,
+        platforms: Sequence[str],
+    ) -> list[ClaimedMessage]:
+        """Lease ready messages for ``platforms``, most urgent first (crisis first)."""
+        ready = (OutboxItem.status == "pending") & (OutboxItem.next_attempt_at <= now)
+        order = (OutboxItem.priority, OutboxItem.next_attempt_at, OutboxItem.id)
+        ids = await claim(
+            self._session, OutboxItem, ready=ready, order_by=order,
+            scope=OutboxItem.platform.in_(platforms),
+            owner=owner, now=now, lease=lease, limit=limit,
+        )
+        if not ids:
+            return []
+        rows = await self._session.execute(
+            select(OutboxItem, Identity)
+            .outerjoin(Identity, Identity.id == OutboxItem.identity_id)
+            .where(OutboxItem.id.in_(ids))
+            .order_by(*order)
+        )
+        return [self._claimed(item, identity) for item, identity in rows]
+
+    def _claimed(self, item: OutboxItem, identity: Identity | None) -> ClaimedMessage:
+        address: dict[str, Any] = {}
+        if identity is not None:
+            address = {"tenant": identity.tenant, "user_id": identity.user_id, **identity.address}
+        return ClaimedMessage(
+            id=item.id,
+            key=item.key,
+            person_id=item.person_id,
+            platform=item.platform,
+            priority=item.priority,
+            attempts=item.attempts,
+            payload=self._cipher.decrypt(item.payload) if item.payload else {},
+            address=address,
+        )
+
+    async def mark_sent(self, item_id: int, owner: str, now: datetime) -> bool:
+        """Sent: the payload is erased, only the delivery record stays."""
+        return await settle(
+            self._session, OutboxItem, item_id, owner, status="sent", sent_at=now, payload=None
+        )
+
+    async def retry_at(self, item_id: int, owner: str, when: datetime, error: str) -> bool:
+        return await settle(
+            self._session, OutboxItem, item_id, owner,
+            status="pending", next_attempt_at=when, last_error=error[:64],
+        )
+
+    async def dead_letter(self, item_id: int, owner: str, error: str) -> bool:
+        return await settle(
+            self._session, OutboxItem, item_id, owner, status="dead", last_error=error[:64]
+        )
+
+    async def undeliverable(self, item_id: int, owner: str, reason: str) -> bool:
+        """The address is gone: mark the identity too, so later messages route elsewhere."""
+        identity_id = await self._session.scalar(
+            select(OutboxItem.identity_id).where(OutboxItem.id == item_id)
+        )
+        if identity_id is not None:
+            await self._session.execute(
+                update(Identity).where(Identity.id == identity_id).values(undeliverable=reason[:64])
+            )
+        return await settle(
+            self._session, OutboxItem, item_id, owner,
+            status="undeliverable", last_error=reason[:64], payload=None,
+        )
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self._session.execute(
+            select(OutboxItem.status, func.count()).group_by(OutboxItem.status)
+        )
+        return {status: count for status, count in rows}
+
+    async def status_of(self, key: str) -> str | None:
+        return await self._session.scalar(select(OutboxItem.status).where(OutboxItem.key == key))

@@ -1,0 +1,162 @@
+"""People, their platform identities and their org data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Identity, Person
+
+# last_seen_at is only rewritten when older than this, to keep the hot path read-only.
+_SEEN_GRANULARITY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class IdentityKey:
+    platform: str
+    tenant: str
+    user_id: str
+    email: str = ""
+    display_name: str = ""
+    locale: str = ""
+
+
+@dataclass(frozen=True)
+class OrgRecord:
+    """One validated row of org data, keyed by email."""
+
+    email: str
+    name: str
+    manager_email: str
+    department: str
+    location: str
+    country: str
+    timezone: str
+    language: str
+    start_date: date | None
+
+
+class PeopleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, person_id: int) -> Person | None:
+        return await self._session.get(Person, person_id)
+
+    async def by_email(self, email: str) -> Person | None:
+        return await self._session.scalar(select(Person).where(Person.email == email.lower()))
+
+    async def resolve(self, key: IdentityKey, now: datetime) -> tuple[Person, bool]:
+        """The person behind a platform identity, created (or linked by email) if new.
+
+        Returns the person and whether this identity was seen for the first time.
+        """
+        row = (
+            await self._session.execute(
+                select(Identity, Person)
+                .join(Person, Person.id == Identity.person_id)
+                .where(
+                    Identity.platform == key.platform,
+                    Identity.tenant == key.tenant,
+                    Identity.user_id == key.user_id,
+                )
+            )
+        ).first()
+        if row is not None:
+            identity, person = row
+            if now - identity.last_seen_at > _SEEN_GRANULARITY:
+                identity.last_seen_at = now
+            if key.locale and identity.locale != key.locale:
+                identity.locale = key.locale
+            if identity.undeliverable:
+                identity.undeliverable = ""  # they wrote to us, so we can reach them again
+            return person, False
+        found = await self.by_email(key.email) if key.email else None
+        if found is None:
+            found = Person(email=key.email.lower() or None, display_name=key.display_name)
+            self._session.add(found)
+            await self._session.flush()
+        person = found
+        self._session.add(
+            Identity(
+                person_id=person.id,
+                platform=key.platform,
+                tenant=key.tenant,
+                user_id=key.user_id,
+                locale=key.locale,
+                last_seen_at=now,
+            )
+        )
+        await self._session.flush()
+        return person, True
+
+    async def list_people(self, limit: int = 200) -> Sequence[Person]:
+        return (
+            await self._session.scalars(
+                select(Person).where(Person.email.is_not(None)).order_by(Person.display_name)
+                .limit(limit)
+            )
+        ).all()
+
+    async def count(self) -> int:
+        return int(await self._session.scalar(select(func.count()).select_from(Person)) or 0)
+
+    async def leaders(self, person_ids: Sequence[int]) -> set[int]:
+        """Those of these people who have direct reports."""
+        rows = await self._session.scalars(
+            select(Person.manager_id).where(Person.manager_id.in_(person_ids)).distinct()
+        )
+        return {r for r in rows if r is not None}
+
+    async def direct_reports(self, person_id: int) -> Sequence[Person]:
+        return (
+            await self._session.scalars(select(Person).where(Person.manager_id == person_id))
+        ).all()
+
+    async def manager_map(self) -> dict[str, str]:
+        """Every known person's email to their manager's email ('' when none)."""
+        manager = select(Person.id, Person.email).subquery()
+        rows = await self._session.execute(
+            select(Person.email, manager.c.email)
+            .outerjoin(manager, manager.c.id == Person.manager_id)
+            .where(Person.email.is_not(None))
+        )
+        return {email: boss or "" for email, boss in rows if email}
+
+    async def upsert_org(self, records: Sequence[OrgRecord]) -> tuple[int, int]:
+        """Create or update people from org data; managers linked in a second pass.
+
+        Returns (created, updated). The caller validated the whole batch first.
+        """
+        emails = [r.email for r in records]
+        known = {
+            p.email: p
+            for p in await self._session.scalars(select(Person).where(Person.email.in_(emails)))
+        }
+        created = 0
+        for r in records:
+            person = known.get(r.email)
+            if person is None:
+                person = Person(email=r.email)
+                self._session.add(person)
+                known[r.email] = person
+                created += 1
+            person.display_name = r.name
+            person.department, person.location = r.department, r.location
+            person.country, person.timezone = r.country, r.timezone
+            person.language, person.start_date = r.language, r.start_date
+        await self._session.flush()
+        bosses = {r.manager_email for r in records if r.manager_email} - known.keys()
+        if bosses:
+            for p in await self._session.scalars(select(Person).where(Person.email.in_(bosses))):
+                if p.email:
+                    known[p.email] = p
+        for r in records:
+            boss = known.get(r.manager_email) if r.manager_email else None
+            known[r.email].manager_id = boss.id if boss else None
+        await self._session.flush()
+        return created, len(records) - created

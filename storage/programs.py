@@ -1,0 +1,81 @@
+"""Programs and supporter profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Program, SupporterProfile
+
+
+class ProgramRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def ensure(self, key: str, **settings: Any) -> Program:
+        """Create or update the program row for a configured program."""
+        program = await self._session.scalar(select(Program).where(Program.key == key))
+        if program is None:
+            program = Program(key=key)
+            self._session.add(program)
+        for name, value in settings.items():
+            setattr(program, name, value)
+        await self._session.flush()
+        return program
+
+    async def all(self) -> Sequence[Program]:
+        return (await self._session.scalars(select(Program).order_by(Program.id))).all()
+
+    async def add_supporter(
+        self,
+        person_id: int,
+        program_id: int,
+        *,
+        bio_en: str,
+        bio_fr: str,
+        topics: list[str],
+        languages: list[str],
+        capacity: int,
+        trained_on: date | None,
+        term_end: date | None,
+        availability: list[Any] | None = None,
+    ) -> SupporterProfile:
+        profile = SupporterProfile(
+            person_id=person_id,
+            program_id=program_id,
+            bio_en=bio_en,
+            bio_fr=bio_fr,
+            topics=topics,
+            languages=languages,
+            capacity=capacity,
+            trained_on=trained_on,
+            term_end=term_end,
+            availability=availability or [],
+        )
+        self._session.add(profile)
+        await self._session.flush()
+        return profile
+
+    async def supporters_of(self, person_id: int) -> Sequence[SupporterProfile]:
+        return (
+            await self._session.scalars(
+                select(SupporterProfile).where(SupporterProfile.person_id == person_id)
+            )
+        ).all()
+
+    async def supported_programs(self, person_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Program keys each of these people supports in."""
+        rows = await self._session.execute(
+            select(SupporterProfile.person_id, Program.key)
+            .join(Program, Program.id == SupporterProfile.program_id)
+            .where(SupporterProfile.person_id.in_(person_ids))
+            .order_by(Program.id)
+        )
+        found: dict[int, list[str]] = {}
+        for person_id, key in rows:
+            found.setdefault(person_id, []).append(key)
+        return found
