@@ -1,0 +1,176 @@
+"""The conversation engine: one path for every platform.
+
+``handle(inbound)``: clean the text, screen it for crisis (first, always), then
+in one transaction deduplicate on the event id, resolve the person, route to a
+flow and write its outbound messages to the outbox. Delivery happens elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.config import ProgramConfig
+from bot.crisis import CrisisScreen, Screening, crisis_reply
+from bot.flows.welcome import welcome
+from bot.i18n import Catalogs, negotiate
+from bot.logcontext import bind_correlation_id
+from bot.messages import Inbound, Outbound
+from bot.outbox import enqueue
+from bot.router import Router
+from bot.text import clean, words
+from bot.turn import Turn
+from bot.ui import Card
+from storage.db import Database, UnitOfWork
+from storage.people import IdentityKey
+
+log = logging.getLogger("peerlink.engine")
+
+
+class EngineMetrics(Protocol):
+    def handled(self, route: str) -> None: ...
+    def replied(self, count: int) -> None: ...
+    def failed(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EngineServices:
+    config: ProgramConfig
+    catalogs: Catalogs
+    router: Router
+    screen: CrisisScreen
+    clock: Clock
+    conversation_ttl: timedelta = timedelta(minutes=30)
+
+
+class Engine:
+    def __init__(
+        self,
+        db: Database,
+        services: EngineServices,
+        *,
+        on_enqueued: Callable[[], None] | None = None,
+        metrics: EngineMetrics | None = None,
+    ) -> None:
+        self._db = db
+        self._s = services
+        self._on_enqueued = on_enqueued
+        self._metrics = metrics
+
+    async def handle(self, inbound: Inbound) -> list[int]:
+        """Handle one inbound event; returns the ids of the outbox rows it wrote."""
+        correlation_id = bind_correlation_id(uuid.uuid4().hex[:16])
+        text = clean(inbound.text) if inbound.text is not None else None
+        screening = self._s.screen.screen(_free_text(text, inbound))
+        try:
+            ids = await self._handle(inbound, text, screening)
+        except IntegrityError:
+            log.info("duplicate event skipped", extra={"event_id": inbound.event_id})
+            return []
+        except Exception:
+            log.exception("handling failed", extra={"correlation_id": correlation_id})
+            if self._metrics:
+                self._metrics.failed()
+            ids = await self._apologise(inbound, screening)
+        if ids and self._on_enqueued is not None:
+            self._on_enqueued()
+        return ids
+
+    async def _handle(self, inbound: Inbound, text: str | None, screening: Screening) -> list[int]:
+        async with self._db.transaction() as uow:
+            now = self._s.clock.now()
+            author = inbound.author
+            if not await uow.events.first_time(author.platform, inbound.event_id, now):
+                log.info("duplicate event skipped", extra={"event_id": inbound.event_id})
+                return []
+            turn = await self._turn(uow, inbound, text)
+            if screening.crisis:
+                log.warning(
+                    "crisis screen matched",
+                    extra={"person_id": turn.person.id, "category": screening.category},
+                )
+                outbound: list[Outbound] = [crisis_reply(turn)]
+                route_name = "crisis"
+            else:
+                route = self._s.router.route(turn)
+                route_name = route.name
+                outbound = list(await route.handler(turn))
+                if turn.person.welcomed_at is None:
+                    if route.handler is not welcome:
+                        greeting = await welcome(turn)
+                        outbound = [*greeting, *self._unless_fallback(route_name, outbound)]
+                    turn.person.welcomed_at = now
+            log.info("handled", extra={"route": route_name, "person_id": turn.person.id})
+            if self._metrics:
+                self._metrics.handled(route_name)
+                self._metrics.replied(len(outbound))
+            return await self._enqueue(uow, inbound, outbound)
+
+    async def _turn(self, uow: UnitOfWork, inbound: Inbound, text: str | None) -> Turn:
+        a = inbound.author
+        key = IdentityKey(a.platform, a.tenant, a.user_id, a.email, a.display_name, a.locale)
+        now = self._s.clock.now()
+        person, first = await uow.people.resolve(key, now)
+        lang = person.language or negotiate(a.locale)
+        return Turn(
+            inbound=inbound,
+            person=person,
+            lang=lang,
+            gettext=self._s.catalogs.gettext(lang),
+            uow=uow,
+            now=now,
+            state=await uow.conversations.current(person.id, now),
+            config=self._s.config,
+            catalogs=self._s.catalogs,
+            conversation_ttl=self._s.conversation_ttl,
+            text=text,
+            words=words(text) if text else (),
+            first_contact=first,
+        )
+
+    @staticmethod
+    def _unless_fallback(route_name: str, outbound: list[Outbound]) -> list[Outbound]:
+        # A first "hi" gets the welcome alone, not also "I didn't understand".
+        return [] if route_name == "fallback" else outbound
+
+    async def _enqueue(
+        self, uow: UnitOfWork, inbound: Inbound, outbound: Sequence[Outbound]
+    ) -> list[int]:
+        a = inbound.author
+        source = f"inbound|{a.platform}|{a.tenant}|{inbound.event_id}"
+        return await enqueue(uow, source, outbound, self._s.clock.now())
+
+    async def _apologise(self, inbound: Inbound, screening: Screening) -> list[int]:
+        """The one error path: tell the person it was us, keep every state consistent."""
+        try:
+            async with self._db.transaction() as uow:
+                turn = await self._turn(uow, inbound, None)
+                _ = turn.gettext
+                sorry = Card(
+                    text=_("Something went wrong on our side. Nothing was changed; "
+                           "please try again in a moment.")
+                )
+                outbound = [turn.reply(sorry)]
+                if screening.crisis:
+                    outbound.insert(0, crisis_reply(turn))
+                a = inbound.author
+                source = f"apology|{a.platform}|{a.tenant}|{inbound.event_id}"
+                return await enqueue(uow, source, outbound, self._s.clock.now())
+        except Exception:
+            log.exception("could not tell the person about a failure")
+            return []
+
+
+def _free_text(text: str | None, inbound: Inbound) -> Iterable[str]:
+    """Every piece of free text in an event: the message and any form field."""
+    if text:
+        yield text
+    if inbound.action is not None:
+        yield from (clean(v) for v in inbound.action.values.values() if isinstance(v, str))

@@ -1,0 +1,32 @@
+"""Every flow of the engine, registered on one router in order (first match wins)."""
+
+from __future__ import annotations
+
+from bot.crisis import talk_now
+from bot.flows import language, menu, preferences, privacy, welcome
+from bot.router import Router
+
+
+def build_router() -> Router:
+    router = Router(fallback=menu.not_understood)
+    # Buttons and forms.
+    router.on_action("crisis.talk", talk_now)
+    router.on_action("welcome.ack", welcome.acknowledge)
+    router.on_action("menu.help", menu.show_help)
+    router.on_action("menu.about", welcome.welcome)
+    router.on_action("menu.privacy", privacy.privacy)
+    router.on_action("menu.language", language.choose)
+    router.on_action("language.set", language.set_from_action)
+    router.on_action("menu.settings", preferences.open_settings)
+    router.on_action("settings.save", preferences.save)
+    router.on_action("form.cancel", preferences.cancel)
+    # Command words, English and French.
+    router.on_command("welcome", ("hello", "hi", "start", "about", "bonjour", "salut",
+                                  "a propos"), welcome.welcome)
+    router.on_command("help", ("help", "aide", "menu", "?"), menu.show_help)
+    router.on_command("language", ("language", "langue", "lang", "english", "francais"),
+                      language.language)
+    router.on_command("privacy", ("privacy", "confidentialite", "vie privee"), privacy.privacy)
+    router.on_command("settings", ("settings", "preferences", "parametres", "reglages"),
+                      preferences.open_settings)
+    return router

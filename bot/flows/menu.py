@@ -1,0 +1,71 @@
+"""Help, the menu of what a person can do, and kind answers to what we don't understand.
+
+| input                         | answer                                    |
+|-------------------------------|-------------------------------------------|
+| "help", "aide", "menu", "?"   | the menu                                  |
+| anything else not understood  | "I didn't catch that" + the menu          |
+| an empty message              | "I didn't get any text" + the menu        |
+| a message over MAX_TEXT       | "that's longer than I can read" + menu    |
+| an unknown or retired button  | "that button no longer works" + the menu  |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.messages import Outbound
+from bot.text import MAX_TEXT
+from bot.turn import Turn
+from bot.ui import Button, Card
+
+
+def menu_card(turn: Turn, lead: str = "") -> Card:
+    _ = turn.gettext
+    lines = [
+        _("Here is what you can do:"),
+        _("• *settings*: your language and timezone"),
+        _("• *language*: switch between English and French"),
+        _("• *privacy*: what Peerlink keeps, and the limits of confidentiality"),
+        _("• *about*: what Peerlink is, and what it is not"),
+        _("If you are in danger or thinking about ending your life, call your local "
+          "emergency number now."),
+    ]
+    text = "\n".join([lead, *lines] if lead else lines)
+    return Card(
+        title=_("Peerlink"),
+        text=text,
+        buttons=(
+            Button(_("Settings"), "menu.settings"),
+            Button(_("Language"), "menu.language"),
+            Button(_("Privacy"), "menu.privacy"),
+            Button(_("About Peerlink"), "menu.about"),
+        ),
+    )
+
+
+async def show_help(turn: Turn) -> Sequence[Outbound]:
+    return [turn.reply(menu_card(turn))]
+
+
+async def not_understood(turn: Turn) -> Sequence[Outbound]:
+    """The fallback: a kind answer that says what is possible."""
+    _ = turn.gettext
+    if turn.inbound.action is not None:
+        lead = _("That button no longer does anything, sorry. Nothing was changed.")
+    elif not turn.text:
+        lead = _("I didn't receive any text. Write a word from the list below.")
+    elif len(turn.text) > MAX_TEXT:
+        lead = _(
+            "That message is longer than I can read ({limit} characters at most), "
+            "so I did not act on it."
+        ).format(limit=f"{MAX_TEXT:,}")
+    else:
+        lead = _("Sorry, I didn't understand that.")
+    return [turn.reply(menu_card(turn, lead))]
+
+
+def stale_card(turn: Turn) -> Outbound:
+    """A reply to a press on a card that is no longer live."""
+    _ = turn.gettext
+    lead = _("That card is out of date, so nothing was changed. Here is the menu again.")
+    return turn.reply(menu_card(turn, lead))

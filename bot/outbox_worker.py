@@ -1,0 +1,161 @@
+"""The delivery worker: claims outbox rows with a lease and hands them to senders.
+
+Crisis messages are claimed and sent first. Each delivery carries the row's
+idempotency key, so a retry after a crash between "sent" and "marked sent" is
+shown once. A claim never finished (the process died) is taken again when its
+lease ends. After ``max_attempts`` failures a row becomes a dead letter: logged
+and counted, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.delivery import Delivery, DeliveryResult, Outcome, PlatformSender
+from bot.messages import Platform, Priority
+from bot.ui import from_dict
+from storage.db import Database
+from storage.outbox import ClaimedMessage
+
+log = logging.getLogger("peerlink.delivery")
+
+
+class DeliveryMetrics(Protocol):
+    def delivered(self, platform: str, outcome: str, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    owner: str
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 8
+    batch: int = 50
+    concurrency: int = 16
+    base_backoff: float = 2.0
+    max_backoff: float = 900.0
+    poll_interval: float = 1.0
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        db: Database,
+        senders: Mapping[Platform, PlatformSender],
+        clock: Clock,
+        options: WorkerOptions,
+        *,
+        metrics: DeliveryMetrics | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._db = db
+        self._senders = dict(senders)
+        self._clock = clock
+        self._opt = options
+        self._metrics = metrics
+        self._rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self._limit = asyncio.Semaphore(options.concurrency)
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next poll (a reply was just written)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled; errors are logged and the loop goes on."""
+        while True:
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._opt.poll_interval)
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Deliver everything ready now; returns how many rows were settled."""
+        settled = 0
+        while True:
+            async with self._db.transaction() as uow:
+                claimed = await uow.outbox.claim(
+                    self._opt.owner, self._clock.now(), self._opt.lease, self._opt.batch,
+                    platforms=[p.value for p in self._senders],
+                )
+            if not claimed:
+                return settled
+            urgent = [c for c in claimed if c.priority <= Priority.CRISIS]
+            for item in urgent:  # crisis first, one by one, before anything else
+                await self._deliver(item)
+            await asyncio.gather(*(self._bounded(c) for c in claimed if c not in urgent))
+            settled += len(claimed)
+
+    async def _bounded(self, item: ClaimedMessage) -> None:
+        async with self._limit:
+            await self._deliver(item)
+
+    async def _deliver(self, item: ClaimedMessage) -> None:
+        if item.attempts > self._opt.max_attempts:
+            await self._settle(item, DeliveryResult.failed("attempts_exhausted"))
+            return
+        sender = self._senders[Platform(item.platform)]
+        delivery = Delivery(
+            key=item.key,
+            platform=Platform(item.platform),
+            address=item.address,
+            body=from_dict(item.payload["body"]),
+            notification=item.payload.get("notification", ""),
+            priority=Priority(item.priority),
+            locale=item.payload.get("lang", "en"),
+            attempt=item.attempts,
+        )
+        try:
+            result = await sender.send(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("sender raised", extra={"outbox_id": item.id}, exc_info=True)
+            result = DeliveryResult.failed(type(exc).__name__)
+        await self._settle(item, result)
+
+    async def _settle(self, item: ClaimedMessage, result: DeliveryResult) -> None:
+        now = self._clock.now()
+        owner = self._opt.owner
+        outcome, reason = result.outcome, result.reason or result.outcome.value
+        async with self._db.transaction() as uow:
+            if outcome is Outcome.SENT:
+                await uow.outbox.mark_sent(item.id, owner, now)
+            elif outcome is Outcome.UNDELIVERABLE:
+                await uow.outbox.undeliverable(item.id, owner, reason)
+            elif self._exhausted(item, result):
+                outcome = Outcome.FAILED
+                await uow.outbox.dead_letter(item.id, owner, reason)
+                log.error(
+                    "dead letter",
+                    extra={"outbox_id": item.id, "platform": item.platform, "reason": reason},
+                )
+                reason = "dead_letter"
+            else:
+                when = now + timedelta(seconds=self._delay(item.attempts, result.retry_after))
+                await uow.outbox.retry_at(item.id, owner, when, reason)
+        if self._metrics is not None:
+            self._metrics.delivered(item.platform, outcome.value, reason)
+
+    def _exhausted(self, item: ClaimedMessage, result: DeliveryResult) -> bool:
+        # Being asked to wait (429) is not a failure: it gets more patience.
+        limit = self._opt.max_attempts * (4 if result.outcome is Outcome.RETRY else 1)
+        return item.attempts >= limit
+
+    def _delay(self, attempts: int, retry_after: float | None) -> float:
+        if retry_after is not None and retry_after >= 0:
+            return min(retry_after, self._opt.max_backoff)
+        ceiling = min(self._opt.base_backoff * 2 ** max(attempts - 1, 0), self._opt.max_backoff)
+        return float(ceiling * self._rng.uniform(0.5, 1.0))

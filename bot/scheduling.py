@@ -1,0 +1,97 @@
+"""Durable due work: handlers by kind, run on claimed rows, each in its own transaction.
+
+Later capabilities (check-ins, reminders, request expiry, pairing rounds)
+register a handler per kind. A handler returns the messages to send; they are
+written to the outbox in the same transaction that completes the row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.messages import Outbound
+from bot.outbox import enqueue
+from storage.db import Database, UnitOfWork
+from storage.duework import ClaimedWork
+
+log = logging.getLogger("peerlink.scheduling")
+
+DueHandler = Callable[[UnitOfWork, ClaimedWork, datetime], Awaitable[Sequence[Outbound]]]
+
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    owner: str
+    lease: timedelta = timedelta(minutes=5)
+    batch: int = 100
+    max_attempts: int = 5
+    retry_delay: timedelta = timedelta(minutes=1)
+
+
+class DueWorkRunner:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        handlers: Mapping[str, DueHandler],
+        options: RunnerOptions,
+        *,
+        on_enqueued: Callable[[], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._handlers = dict(handlers)
+        self._opt = options
+        self._on_enqueued = on_enqueued
+
+    async def tick(self) -> int:
+        """Claim due rows in a short transaction, then run each; returns how many ran."""
+        async with self._db.transaction() as uow:
+            claimed = await uow.due.claim(
+                self._opt.owner, self._clock.now(), self._opt.lease, self._opt.batch
+            )
+        for work in claimed:
+            await self._run(work)
+        return len(claimed)
+
+    async def _run(self, work: ClaimedWork) -> None:
+        handler = self._handlers.get(work.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for due work kind {work.kind!r}")
+            async with self._db.transaction() as uow:
+                now = self._clock.now()
+                outbound = await handler(uow, work, now)
+                ids = await enqueue(uow, f"due|{work.key}", outbound, now)
+                await uow.due.complete(work.id, self._opt.owner, now)
+        except Exception as exc:
+            log.exception("due work failed", extra={"due_id": work.id, "kind": work.kind})
+            await self._failed(work, type(exc).__name__)
+            return
+        if ids and self._on_enqueued is not None:
+            self._on_enqueued()
+
+    async def _failed(self, work: ClaimedWork, reason: str) -> None:
+        async with self._db.transaction() as uow:
+            if work.attempts >= self._opt.max_attempts:
+                await uow.due.dead_letter(work.id, self._opt.owner, reason)
+                log.error("due work dead letter", extra={"due_id": work.id, "kind": work.kind})
+            else:
+                when = self._clock.now() + self._opt.retry_delay * work.attempts
+                await uow.due.retry_at(work.id, self._opt.owner, when, reason)
+
+
+async def housekeeping(db: Database, clock: Clock) -> None:
+    """Drop expired conversation state, old event ids and finished due work."""
+    now = clock.now()
+    async with db.transaction() as uow:
+        expired = await uow.conversations.purge_expired(now)
+        events = await uow.events.purge_before(now - timedelta(days=7))
+        done = await uow.due.purge_done(now - timedelta(days=30))
+    log.info(
+        "housekeeping", extra={"states": expired, "events": events, "due_work": done}
+    )

@@ -1,0 +1,103 @@
+"""One typed settings object, read from the environment once at start."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from bot.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///peerlink.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 3978
+    secret_keys: tuple[str, ...] = ()
+    config_path: Path | None = None
+    web_chat: bool = False
+    log_format: str = "json"
+    log_level: str = "INFO"
+    conversation_ttl: timedelta = timedelta(minutes=30)
+    delivery_max_attempts: int = 8
+    delivery_lease: timedelta = timedelta(seconds=60)
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = ""
+    microsoft_app_id: str = ""
+    microsoft_app_password: str = field(default="", repr=False)
+    microsoft_app_type: str = "MultiTenant"
+    microsoft_app_tenant_id: str = ""
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from an environment mapping; bad values raise ConfigError."""
+        keys = tuple(k.strip() for k in env.get("PEERLINK_SECRET_KEY", "").split(",") if k.strip())
+        config = env.get("PEERLINK_CONFIG", "").strip()
+        return cls(
+            database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            host=env.get("PEERLINK_HOST", "").strip() or "127.0.0.1",
+            port=_int(env, "PORT", 3978, 1, 65535),
+            secret_keys=keys,
+            config_path=Path(config) if config else None,
+            web_chat=_bool(env, "PEERLINK_WEB_CHAT", False),
+            log_format=_choice(env, "PEERLINK_LOG_FORMAT", "json", ("json", "text")),
+            log_level=_choice(
+                env, "PEERLINK_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
+            ),
+            conversation_ttl=timedelta(
+                minutes=_int(env, "PEERLINK_CONVERSATION_TIMEOUT_MINUTES", 30, 1, 24 * 60)
+            ),
+            delivery_max_attempts=_int(env, "PEERLINK_DELIVERY_MAX_ATTEMPTS", 8, 1, 50),
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+            slack_app_token=env.get("SLACK_APP_TOKEN", ""),
+            slack_api_url=env.get("SLACK_API_URL", ""),
+            microsoft_app_id=env.get("MICROSOFT_APP_ID", ""),
+            microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
+            microsoft_app_type=env.get("MICROSOFT_APP_TYPE", "") or "MultiTenant",
+            microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    for option in allowed:
+        if raw.lower() == option.lower():
+            return option
+    raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")

@@ -1,0 +1,38 @@
+"""Cleaning free text before anything reads it, and matching command words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# The longest message the engine reads as a request; the crisis screen reads more.
+MAX_TEXT = 4000
+# What the crisis screen reads of a very long message.
+MAX_SCREENED = 100_000
+
+_INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x034F, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+     *range(0x2060, 0x2070), 0xFEFF],
+)
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[^\w?]+")
+
+
+def clean(text: str) -> str:
+    """NFC-normalised text without control or invisible characters, spaces collapsed."""
+    text = unicodedata.normalize("NFC", text[:MAX_SCREENED]).translate(_INVISIBLE)
+    text = "".join(
+        ch if unicodedata.category(ch)[0] != "C" else " " for ch in text
+    )
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used to match command words."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Folded words of a message, a leading slash dropped ("/Aide" -> ("aide",))."""
+    return tuple(w for w in _WORD.split(fold(text).lstrip("/")) if w)
