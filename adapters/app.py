@@ -1,0 +1,120 @@
+"""The aiohttp app factory: routes, background work, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from adapters.runtime import Runtime, build_runtime
+from adapters.web.routes import setup_web_chat
+from adapters.web.sender import WebSender
+from bot.logcontext import bind_correlation_id
+from bot.messages import Platform
+from bot.scheduling import housekeeping
+from bot.settings import Settings
+from storage.db import DatabaseUnavailable
+
+log = logging.getLogger("peerlink.app")
+
+RUNTIME = web.AppKey("runtime", Runtime)
+MAX_BODY = 256 * 1024
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
+    """Build the app; background work starts and stops with it (``cleanup_ctx``)."""
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_correlation])
+    if runtime is None:
+        senders = {Platform.WEB: WebSender()} if settings.web_chat else {}
+        runtime = build_runtime(settings, senders)
+    app[RUNTIME] = runtime
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
+    web_sender = runtime.senders.get(Platform.WEB)
+    if settings.web_chat and isinstance(web_sender, WebSender):
+        setup_web_chat(
+            app,
+            handle=runtime.engine.handle,
+            list_people=lambda: _demo_people(runtime),
+            sender=web_sender,
+        )
+    app.cleanup_ctx.append(_background)
+    return app
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    worker = asyncio.create_task(runtime.worker.run(), name="outbox-worker")
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(runtime.runner.tick, "interval", seconds=5, id="due-work",
+                      max_instances=1, coalesce=True)
+    scheduler.add_job(housekeeping, "cron", minute=17, args=[runtime.db, runtime.clock],
+                      id="housekeeping", max_instances=1, coalesce=True)
+    scheduler.start()
+    log.info("serving", extra={"status": "started"})
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+        await runtime.db.dispose()
+
+
+@web.middleware
+async def _correlation(request: web.Request, handler: Handler) -> web.StreamResponse:
+    cid = request.headers.get("X-Request-Id", "")[:64] or None
+    bind_correlation_id(cid or f"{time.monotonic_ns():x}")
+    return await handler(request)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    try:
+        await runtime.db.ping()
+    except DatabaseUnavailable:
+        return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+    return web.json_response({"status": "ok", "database": "up"})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    with contextlib.suppress(Exception):
+        async with runtime.db.transaction() as uow:
+            runtime.metrics.set_outbox(await uow.outbox.counts())
+    return web.Response(body=runtime.metrics.render(),
+                        content_type="text/plain", charset="utf-8",
+                        headers={"X-Content-Type-Options": "nosniff"})
+
+
+async def _demo_people(runtime: Runtime) -> list[dict[str, str]]:
+    """People to chat as, in the local web chat."""
+    async with runtime.db.transaction() as uow:
+        people = await uow.people.list_people()
+        ids = [p.id for p in people]
+        supports = await uow.programs.supported_programs(ids)
+        leaders = await uow.people.leaders(ids)
+
+    def role(person_id: int, office: bool) -> str:
+        roles = ["program office"] if office else []
+        roles += [key.replace("_", " ") for key in supports.get(person_id, [])]
+        roles += ["leader"] if person_id in leaders else []
+        return ", ".join(roles) or "employee"
+
+    return [
+        {
+            "email": p.email or "",
+            "name": p.display_name or (p.email or ""),
+            "role": role(p.id, p.program_office),
+            "department": p.department,
+        }
+        for p in people
+    ]

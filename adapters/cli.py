@@ -1,0 +1,201 @@
+"""The ``peerlink`` command: serve, migrate, chat, import-org, seed-demo, gen-key.
+
+Operator errors (bad configuration, unreachable or unmigrated database) print
+one clear line on stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from aiohttp import web
+from sqlalchemy.engine import make_url
+
+from adapters.app import create_app
+from adapters.logs import configure_logging
+from adapters.runtime import cipher
+from bot.config import load_config
+from bot.demo import seed_demo
+from bot.errors import ConfigError
+from bot.org_import import OrgImportError, import_org
+from bot.settings import Settings
+from storage.crypto import Cipher
+from storage.db import Database, DatabaseUnavailable, NotMigrated
+
+EXIT_USAGE = 2
+T = TypeVar("T")
+
+log = logging.getLogger("peerlink.cli")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    try:
+        settings = Settings.from_env(os.environ)
+        configure_logging(settings.log_format if args.command == "serve" else "text",
+                          settings.log_level if args.command == "serve" else "WARNING")
+        command: Callable[[argparse.Namespace, Settings], int] = args.run
+        return command(args, settings)
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}")
+    except DatabaseUnavailable as exc:
+        return _fail(f"cannot reach the database at {_safe_url(settings)}: {exc}")
+    except NotMigrated as exc:
+        return _fail(f"the database is not migrated ({exc}); run: peerlink migrate")
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="peerlink", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve Slack, Teams and the local web chat over HTTP")
+    serve.add_argument("--host", help="address to bind (default PEERLINK_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default PORT or 3978)")
+    serve.set_defaults(run=_serve)
+
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
+        run=_migrate
+    )
+
+    chat = sub.add_parser("chat", help="chat with Peerlink in this terminal")
+    chat.add_argument("--as", dest="email", required=True, metavar="EMAIL",
+                      help="the person to chat as")
+    chat.set_defaults(run=_chat)
+
+    org = sub.add_parser("import-org", help="import people and reporting lines from CSV")
+    org.add_argument("file", type=Path, metavar="FILE.csv")
+    org.set_defaults(run=_import_org)
+
+    demo = sub.add_parser("seed-demo", help="load demo people, supporters and a program office")
+    demo.add_argument("--if-empty", action="store_true",
+                      help="only when the database has no people yet")
+    demo.set_defaults(run=_seed_demo)
+
+    sub.add_parser("gen-key", help="print a new PEERLINK_SECRET_KEY").set_defaults(run=_gen_key)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    host = args.host or settings.host
+    port = args.port or settings.port
+    _run(_ready(settings))
+    started = time.monotonic()
+    app = create_app(settings)
+    log.info("starting", extra={"path": f"http://{host}:{port}/",
+                                "elapsed_ms": int((time.monotonic() - started) * 1000)})
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    return 0
+
+
+async def _ready(settings: Settings) -> None:
+    db = Database(settings.database_url, cipher(settings))
+    try:
+        await db.ping()
+        await db.check_migrated()
+    finally:
+        await db.dispose()
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    async def migrate(db: Database) -> None:
+        await db.migrate()
+
+    _run(_with_db(settings, migrate))
+    print("database is up to date")
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.console import run_chat  # the terminal UI loads only for this command
+
+    _run(_ready(settings))
+    return _run(run_chat(settings, args.email, sys.stdin, sys.stdout))
+
+
+def _import_org(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        stream = args.file.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        return _fail(f"cannot read {args.file}: {exc.strerror}")
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rimported {done:,} of {total:,} people", end="", file=sys.stderr, flush=True)
+
+    async def load(db: Database) -> int:
+        await db.check_migrated()
+        try:
+            with stream:
+                result = await import_org(db, stream, progress)
+        except OrgImportError as exc:
+            for problem in exc.problems:
+                where = f"line {problem.line}" + (f", {problem.column}" if problem.column else "")
+                print(f"{args.file}: {where}: {problem.message}", file=sys.stderr)
+            print(f"{len(exc.problems)} problem(s) found; nothing was imported.", file=sys.stderr)
+            return 1
+        print(f"\n{result.created} created, {result.updated} updated", file=sys.stderr)
+        return 0
+
+    return _run(_with_db(settings, load))
+
+
+def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    async def seed(db: Database) -> int:
+        await db.check_migrated()
+        if args.if_empty:
+            async with db.transaction() as uow:
+                if await uow.people.count():
+                    print("the database already has people; demo data not loaded")
+                    return 0
+        created = await seed_demo(db, load_config(settings.config_path))
+        print(f"demo data loaded: {created} people")
+        return 0
+
+    return _run(_with_db(settings, seed))
+
+
+def _gen_key(_args: argparse.Namespace, _settings: Settings) -> int:
+    print(Cipher.generate_key())
+    return 0
+
+
+async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    db = Database(settings.database_url, cipher(settings))
+    try:
+        await db.ping()
+        return await work(db)
+    finally:
+        await db.dispose()
+
+
+def _run(work: Awaitable[T]) -> T:
+    async def wrapped() -> T:
+        return await work
+
+    return asyncio.run(wrapped())
+
+
+def _safe_url(settings: Settings) -> str:
+    try:
+        return make_url(settings.database_url).render_as_string(hide_password=True)
+    except Exception:
+        return "the configured DATABASE_URL"
+
+
+def _fail(message: str) -> int:
+    print(f"peerlink: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""The object graph of one process, built once from settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from adapters.metrics import Metrics
+from bot.clock import Clock, SystemClock
+from bot.config import load_config
+from bot.crisis import CrisisScreen
+from bot.delivery import PlatformSender
+from bot.engine import Engine, EngineServices
+from bot.errors import ConfigError
+from bot.flows import build_router
+from bot.i18n import Catalogs
+from bot.messages import Platform
+from bot.outbox_worker import OutboxWorker, WorkerOptions
+from bot.scheduling import DueHandler, DueWorkRunner, RunnerOptions
+from bot.settings import Settings
+from storage.crypto import Cipher, CipherError
+from storage.db import Database
+
+log = logging.getLogger("peerlink.runtime")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    engine: Engine
+    worker: OutboxWorker
+    runner: DueWorkRunner
+    metrics: Metrics
+    clock: Clock
+    senders: dict[Platform, PlatformSender] = field(default_factory=dict)
+
+
+def build_runtime(
+    settings: Settings,
+    senders: Mapping[Platform, PlatformSender],
+    *,
+    clock: Clock | None = None,
+    due_handlers: Mapping[str, DueHandler] | None = None,
+    database: Database | None = None,
+) -> Runtime:
+    """Wire database, engine, delivery worker and due-work runner for one process."""
+    clock = clock or SystemClock()
+    metrics = Metrics()
+    db = database or Database(settings.database_url, cipher(settings))
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    worker = OutboxWorker(
+        db, senders, clock,
+        WorkerOptions(owner=owner, lease=settings.delivery_lease,
+                      max_attempts=settings.delivery_max_attempts),
+        metrics=metrics,
+    )
+    services = EngineServices(
+        config=load_config(settings.config_path),
+        catalogs=Catalogs(),
+        router=build_router(),
+        screen=CrisisScreen(),
+        clock=clock,
+        conversation_ttl=settings.conversation_ttl,
+    )
+    engine = Engine(db, services, on_enqueued=worker.wake, metrics=metrics)
+    runner = DueWorkRunner(
+        db, clock, due_handlers or {}, RunnerOptions(owner=owner), on_enqueued=worker.wake
+    )
+    return Runtime(settings, db, engine, worker, runner, metrics, clock, dict(senders))
+
+
+def cipher(settings: Settings) -> Cipher:
+    """The encryption keys: from PEERLINK_SECRET_KEY, or a local key file for SQLite."""
+    try:
+        if settings.secret_keys:
+            return Cipher(settings.secret_keys)
+        if not settings.is_sqlite:
+            raise ConfigError(
+                "PEERLINK_SECRET_KEY is required with this database "
+                "(generate one with: peerlink gen-key)"
+            )
+        return Cipher([_local_key(settings.database_url)])
+    except CipherError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _local_key(url: str) -> str:
+    """A key kept beside a local SQLite file (created once, readable by its owner only)."""
+    database = make_url(url).database or ""
+    if not database or database == ":memory:":
+        return Cipher.generate_key()
+    path = Path(database + ".key")
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    key = Cipher.generate_key()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    log.warning("created a local encryption key; set PEERLINK_SECRET_KEY in production",
+                extra={"path": str(path)})
+    return key
