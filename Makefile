@@ -28,7 +28,7 @@ lint: $(STAMP)
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project Peerlink --copyright-holder Peerlink -o bot/locale/messages.pot .
-	$(BIN)/pybabel update -i bot/locale/messages.pot -d bot/locale -D messages --no-fuzzy-matching
+	$(BIN)/pybabel update -i bot/locale/messages.pot -d bot/locale -D messages --no-fuzzy-matching --ignore-obsolete
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py

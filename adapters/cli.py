@@ -41,8 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     try:
         settings = Settings.from_env(os.environ)
-        configure_logging(settings.log_format if args.command == "serve" else "text",
-                          settings.log_level if args.command == "serve" else "WARNING")
+        serving = args.command == "serve"
+        # Outside `serve`, the terminal belongs to the person: only errors are logged there.
+        configure_logging(settings.log_format if serving else "text",
+                          settings.log_level if serving else "ERROR")
         command: Callable[[argparse.Namespace, Settings], int] = args.run
         return command(args, settings)
     except ConfigError as exc:

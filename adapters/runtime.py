@@ -49,6 +49,7 @@ def build_runtime(
     clock: Clock | None = None,
     due_handlers: Mapping[str, DueHandler] | None = None,
     database: Database | None = None,
+    deliver_to: str | None = None,
 ) -> Runtime:
     """Wire database, engine, delivery worker and due-work runner for one process."""
     clock = clock or SystemClock()
@@ -58,7 +59,7 @@ def build_runtime(
     worker = OutboxWorker(
         db, senders, clock,
         WorkerOptions(owner=owner, lease=settings.delivery_lease,
-                      max_attempts=settings.delivery_max_attempts),
+                      max_attempts=settings.delivery_max_attempts, user_id=deliver_to),
         metrics=metrics,
     )
     services = EngineServices(

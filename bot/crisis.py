@@ -113,7 +113,7 @@ def crisis_card(turn: Turn) -> Card:
         title=_("You are not alone"),
         text=text,
         facts=(
-            Fact(_("Emergency"), line.emergency),
+            Fact(_("Emergency number"), line.emergency),
             Fact(_("Crisis line"), line.line),
             Fact(turn.config.eap_name(turn.lang), turn.config.eap_contact),
         ),

@@ -42,6 +42,7 @@ class WorkerOptions:
     base_backoff: float = 2.0
     max_backoff: float = 900.0
     poll_interval: float = 1.0
+    user_id: str | None = None  # deliver only to this platform account
 
 
 class OutboxWorker:
@@ -88,7 +89,7 @@ class OutboxWorker:
             async with self._db.transaction() as uow:
                 claimed = await uow.outbox.claim(
                     self._opt.owner, self._clock.now(), self._opt.lease, self._opt.batch,
-                    platforms=[p.value for p in self._senders],
+                    platforms=[p.value for p in self._senders], user_id=self._opt.user_id,
                 )
             if not claimed:
                 return settled

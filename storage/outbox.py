@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Cipher
@@ -89,13 +89,23 @@ class OutboxRepository:
         limit: int,
         *,
         platforms: Sequence[str],
+        user_id: str | None = None,
     ) -> list[ClaimedMessage]:
-        """Lease ready messages for ``platforms``, most urgent first (crisis first)."""
+        """Lease ready messages for ``platforms``, most urgent first (crisis first).
+
+        ``user_id`` narrows the claim to one platform account (a terminal chat
+        delivers only to the person at that terminal).
+        """
+        scope: ColumnElement[bool] = OutboxItem.platform.in_(platforms)
+        if user_id is not None:
+            scope &= OutboxItem.identity_id.in_(
+                select(Identity.id).where(Identity.user_id == user_id)
+            )
         ready = (OutboxItem.status == "pending") & (OutboxItem.next_attempt_at <= now)
         order = (OutboxItem.priority, OutboxItem.next_attempt_at, OutboxItem.id)
         ids = await claim(
             self._session, OutboxItem, ready=ready, order_by=order,
-            scope=OutboxItem.platform.in_(platforms),
+            scope=scope,
             owner=owner, now=now, lease=lease, limit=limit,
         )
         if not ids:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from babel.numbers import format_decimal
+
 from bot.messages import Outbound
 from bot.text import MAX_TEXT
 from bot.turn import Turn
@@ -51,14 +53,14 @@ async def not_understood(turn: Turn) -> Sequence[Outbound]:
     """The fallback: a kind answer that says what is possible."""
     _ = turn.gettext
     if turn.inbound.action is not None:
-        lead = _("That button no longer does anything, sorry. Nothing was changed.")
+        lead = _("Sorry, that button no longer works. Nothing was changed.")
     elif not turn.text:
         lead = _("I didn't receive any text. Write a word from the list below.")
     elif len(turn.text) > MAX_TEXT:
         lead = _(
             "That message is longer than I can read ({limit} characters at most), "
             "so I did not act on it."
-        ).format(limit=f"{MAX_TEXT:,}")
+        ).format(limit=format_decimal(MAX_TEXT, locale=turn.lang))
     else:
         lead = _("Sorry, I didn't understand that.")
     return [turn.reply(menu_card(turn, lead))]

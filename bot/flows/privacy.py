@@ -16,9 +16,9 @@ async def privacy(turn: Turn) -> Sequence[Outbound]:
             _("Peerlink does not keep what you write to it. It keeps your name, email, "
               "department, location, language and timezone from your organisation's "
               "directory, and the settings you choose."),
-            _("Who you talk to is private: only the two of you can see it, and it is "
-              "encrypted. The program office sees only anonymous totals, never a group "
-              "smaller than five people."),
+            _("Who you talk to is private: only you and the person you meet can see it, "
+              "and it is stored encrypted. The program office sees only anonymous totals, "
+              "never a group smaller than five people."),
             _("Confidentiality can be broken only for an imminent threat of harm to yourself "
               "or to others, or for suspected or known child abuse or serious neglect. "
               "Anything else is shared only with your written consent."),

@@ -1,11 +1,13 @@
 """First contact: what Peerlink is and is not, and when confidentiality can be broken.
 
-| state             | input                       | next              | answer                |
-|-------------------|-----------------------------|-------------------|-----------------------|
-| (first contact)   | anything                    | welcome/boundaries| welcome card          |
-| any               | "hello", "about", "bonjour" | welcome/boundaries| welcome card          |
-| welcome/boundaries| "Got it" (live token)       | (none)            | menu                  |
-| other             | "Got it" on an old card     | unchanged         | menu, nothing changed |
+| input                              | answer                                         |
+|------------------------------------|------------------------------------------------|
+| first contact, anything            | welcome card, then the answer to the message   |
+| "hello", "about", "bonjour"        | welcome card                                   |
+| "Got it" (any time, old cards too) | the menu                                       |
+
+The welcome holds no conversation state, so it never disturbs a flow the
+person is in (a first message may itself open a form).
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from bot.i18n import LANGUAGE_NAMES
 from bot.messages import Outbound
 from bot.turn import Turn
 from bot.ui import Button, Card
-
-FLOW = "welcome"
 
 
 def boundaries_text(turn: Turn) -> str:
@@ -47,13 +47,12 @@ def boundaries_text(turn: Turn) -> str:
 
 async def welcome(turn: Turn) -> Sequence[Outbound]:
     _ = turn.gettext
-    token = await turn.enter(FLOW, "boundaries")
     other = "fr" if turn.lang == "en" else "en"
     card = Card(
         title=_("Welcome to Peerlink"),
         text=boundaries_text(turn),
         buttons=(
-            Button(_("Got it"), "welcome.ack", token, style="primary"),
+            Button(_("Got it"), "welcome.ack", style="primary"),
             Button(LANGUAGE_NAMES[other], "language.set", other),
         ),
     )
@@ -62,10 +61,4 @@ async def welcome(turn: Turn) -> Sequence[Outbound]:
 
 async def acknowledge(turn: Turn) -> Sequence[Outbound]:
     _ = turn.gettext
-    action = turn.inbound.action
-    if action is not None and turn.holds(FLOW, action.value):
-        await turn.leave()
-        turn.person.welcomed_at = turn.now
-        return [turn.reply(menu_card(turn, _("You're all set.")))]
-    lead = _("That card is out of date, so nothing was changed. Here is the menu again.")
-    return [turn.reply(menu_card(turn, lead))]
+    return [turn.reply(menu_card(turn, _("You're all set.")))]

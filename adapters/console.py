@@ -1,0 +1,365 @@
+"""Chat with Peerlink in a terminal: ``peerlink chat --as EMAIL``.
+
+Cards are rendered as plain text with numbered choices; typing a number presses
+the matching button, select option or form action. Replies go through the
+outbox like on any platform, delivered by :class:`ConsoleSender`.
+
+| input                           | sent to the engine                               |
+|---------------------------------|--------------------------------------------------|
+| a number of a card's choice     | ``Action(choice.action, choice.value)``          |
+| the number of a form's submit   | each field asked in turn, then the submission    |
+| the number of a form's cancel   | ``Action("form.cancel", submit action)``         |
+| "/quit" or end of input         | nothing: the chat ends                           |
+| anything else                   | the text                                         |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import textwrap
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from adapters.runtime import build_runtime
+from bot.delivery import Delivery, DeliveryResult
+from bot.messages import Action, Author, Inbound, Platform
+from bot.settings import Settings
+from bot.ui import Body, Card, ChoiceInput, Form, TextInput
+
+log = logging.getLogger("peerlink.console")
+
+CANCEL_ACTION = "form.cancel"
+QUIT = "/quit"
+TENANT = "local"
+# How often deliveries for this person (from other processes, or retried) are
+# looked for while waiting for a line.
+POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What typing a choice's number sends: ``Action(id=action, value=value)``."""
+
+    action: str
+    value: str = ""
+
+
+# Rendering -------------------------------------------------------------------
+
+
+def render_text(body: Body, width: int = 72) -> tuple[str, list[Choice]]:
+    """Render a card or a form as plain text, with the choices its numbers stand for."""
+    if isinstance(body, Card):
+        return _card(body, width)
+    return _form(body, width)
+
+
+def _card(card: Card, width: int) -> tuple[str, list[Choice]]:
+    lines = [*_title(card.title), *_wrap(card.text, width)]
+    lines.extend(f"{f.label}: {f.value}" for f in card.facts)
+    choices: list[Choice] = []
+    labels: list[str] = []
+    for button in card.buttons:
+        choices.append(Choice(button.action, button.value))
+        labels.append(button.label)
+    for select in card.selects:
+        for option in select.options:
+            choices.append(Choice(select.action, option.value))
+            labels.append(f"{select.placeholder}: {option.label}")
+    return "\n".join(lines + _numbered(labels)), choices
+
+
+def _form(form: Form, width: int) -> tuple[str, list[Choice]]:
+    lines = [*_title(form.title), *_wrap(form.text, width)]
+    for item in form.inputs:
+        lines.extend(textwrap.wrap(_field_line(item), width, subsequent_indent="  "))
+    choices = [Choice(form.submit.action, form.submit.value)]
+    labels = [form.submit.label]
+    if form.cancel_label:
+        # Like the web chat: the cancel names the form it belongs to.
+        choices.append(Choice(CANCEL_ACTION, form.submit.action))
+        labels.append(form.cancel_label)
+    return "\n".join(lines + _numbered(labels)), choices
+
+
+def _title(title: str) -> list[str]:
+    return [title, "=" * len(title)] if title else []
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Wrap each line on its own, keeping blank lines; bullets get a hanging indent."""
+    lines: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line.strip():
+            lines.append("")
+        elif line.startswith("• "):
+            lines.extend(textwrap.wrap(line, width, subsequent_indent="  "))
+        else:
+            lines.extend(textwrap.wrap(line, width))
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return lines
+
+
+def _field_line(item: TextInput | ChoiceInput) -> str:
+    if isinstance(item, TextInput):
+        need = "" if item.required else ", optional"
+        return f"- {item.label} (up to {item.max_length} characters{need})"
+    options = ", ".join(o.label for o in item.options)
+    return f"- {item.label}: {options}"
+
+
+def _numbered(labels: list[str]) -> list[str]:
+    return [f"[{n}] {label}" for n, label in enumerate(labels, start=1)]
+
+
+# Delivery --------------------------------------------------------------------
+
+
+class ConsoleSender:
+    """A :class:`bot.delivery.PlatformSender` that prints to the person chatting.
+
+    ``Delivery.address`` is ``{"user_id": "<email>", ...}``. Deliveries for anyone
+    else wait in the outbox (they may chat later). The delivery key is the
+    idempotency key: a delivery offered twice is shown once.
+    """
+
+    platform: Platform = Platform.CONSOLE
+
+    def __init__(
+        self, user_id: str, out: TextIO, *, width: int = 72, keys_kept: int = 10_000
+    ) -> None:
+        self.user_id = user_id
+        self._out = out
+        self._width = width
+        self._keys_kept = keys_kept
+        self._delivered: OrderedDict[str, None] = OrderedDict()
+        self._choices: list[Choice] = []
+        self._form: Form | None = None
+
+    @property
+    def choices(self) -> list[Choice]:
+        """The numbered choices last shown (a message without any keeps the previous)."""
+        return list(self._choices)
+
+    @property
+    def form(self) -> Form | None:
+        """The form whose choices are the current ones, if they belong to a form."""
+        return self._form
+
+    async def send(self, delivery: Delivery) -> DeliveryResult:
+        user_id = delivery.address.get("user_id")
+        if not isinstance(user_id, str) or not user_id:
+            return DeliveryResult.undeliverable("no_address")
+        if user_id != self.user_id:
+            return DeliveryResult.retry(60, "not_here")
+        if delivery.key in self._delivered:
+            return DeliveryResult.sent()
+        text, choices = render_text(delivery.body, self._width)
+        self._remember(delivery.key)
+        if choices:
+            self._choices = choices
+            self._form = delivery.body if isinstance(delivery.body, Form) else None
+        self._out.write(f"\n{text}\n")
+        self._out.flush()
+        log.debug("console delivery %s shown", delivery.key)
+        return DeliveryResult.sent()
+
+    def _remember(self, key: str) -> None:
+        self._delivered[key] = None
+        while len(self._delivered) > self._keys_kept:
+            self._delivered.popitem(last=False)
+
+
+# The chat loop ---------------------------------------------------------------
+
+ReadLine = Callable[[], Awaitable[str | None]]
+
+
+async def run_chat(settings: Settings, email: str, stdin: TextIO, stdout: TextIO) -> int:
+    """Chat as the person with ``email`` until "/quit" or end of input; returns an exit code."""
+    email = email.strip().lower()
+    sender = ConsoleSender(email, stdout)
+    runtime = build_runtime(settings, {Platform.CONSOLE: sender}, deliver_to=email)
+    try:
+        async with runtime.db.transaction() as uow:
+            person = await uow.people.by_email(email)
+            name = person.display_name if person is not None else ""
+        if person is None:
+            stdout.write(f"No one with the email {email}; load people with "
+                         "`peerlink import-org` or `peerlink seed-demo`.\n")
+            stdout.flush()
+            return 2
+        stdout.write(f"Chatting as {name or email}. "
+                     "Type a message, a number to choose, or /quit.\n")
+        stdout.flush()
+        author = Author(platform=Platform.CONSOLE, tenant=TENANT, user_id=email,
+                        email=email, display_name=name)
+        reader = _LineReader(stdin, stdout, runtime.worker.drain)
+        chat = _Chat(author, sender, reader.readline, _printer(stdout))
+        while (inbound := await chat.next_inbound()) is not None:
+            await runtime.engine.handle(inbound)
+            await runtime.worker.drain()
+        return 0
+    finally:
+        await runtime.db.dispose()
+
+
+def _printer(out: TextIO) -> Callable[[str], None]:
+    def say(line: str) -> None:
+        out.write(line + "\n")
+        out.flush()
+
+    return say
+
+
+@dataclass(frozen=True)
+class _Chat:
+    """Turns the person's lines into inbound events, asking form fields as needed."""
+
+    author: Author
+    sender: ConsoleSender
+    read: ReadLine
+    say: Callable[[str], None]
+
+    async def next_inbound(self) -> Inbound | None:
+        """The next event from the person, or None when they are done."""
+        while True:
+            line = await self.read()
+            if line is None:
+                return None
+            if not line.strip():
+                continue
+            choice = _chosen(line, self.sender.choices)
+            if choice is None:
+                return self._inbound(text=line)
+            form = self.sender.form
+            if form is not None and choice == Choice(form.submit.action, form.submit.value):
+                values = await self._fill(form)
+                if values is None:
+                    return None
+                return self._inbound(action=Action(choice.action, choice.value, values))
+            return self._inbound(action=Action(choice.action, choice.value))
+
+    def _inbound(self, *, text: str | None = None, action: Action | None = None) -> Inbound:
+        return Inbound(author=self.author, event_id=f"console:{uuid.uuid4().hex}",
+                       text=text, action=action)
+
+    async def _fill(self, form: Form) -> dict[str, str] | None:
+        """Ask each field of ``form`` in turn; None when input ends on the way."""
+        values: dict[str, str] = {}
+        for item in form.inputs:
+            if isinstance(item, TextInput):
+                value = await self._ask_text(item)
+            else:
+                value = await self._ask_choice(item)
+            if value is None:
+                return None
+            values[item.id] = value
+        return values
+
+    async def _ask_text(self, item: TextInput) -> str | None:
+        optional = "" if item.required else ", optional"
+        keeps = f", Enter keeps {item.initial!r}" if item.initial else ""
+        while True:
+            self.say(f"{item.label} (up to {item.max_length} characters{optional}{keeps}):")
+            line = await self.read()
+            if line is None:
+                return None
+            value = line.strip() or item.initial
+            if not value and item.required:
+                self.say("This one is needed; please write something.")
+            elif len(value) > item.max_length:
+                self.say(f"That is {len(value)} characters; "
+                         f"please keep it to {item.max_length} at most.")
+            else:
+                return value
+
+    async def _ask_choice(self, item: ChoiceInput) -> str | None:
+        keeps = next((o.label for o in item.options if o.value == item.initial), "")
+        self.say(f"{item.label}:")
+        for n, option in enumerate(item.options, start=1):
+            mark = " (current)" if keeps and option.value == item.initial else ""
+            self.say(f"  [{n}] {option.label}{mark}")
+        hint = f"Choose a number (Enter keeps {keeps}):" if keeps else "Choose a number:"
+        while True:
+            self.say(hint)
+            line = await self.read()
+            if line is None:
+                return None
+            text = line.strip()
+            if not text and (keeps or not item.required):
+                return item.initial if keeps else ""
+            if text.isdecimal() and 1 <= int(text) <= len(item.options):
+                return item.options[int(text) - 1].value
+            self.say(f"Please type a number from 1 to {len(item.options)}.")
+
+
+def _chosen(line: str, choices: list[Choice]) -> Choice | None:
+    text = line.strip()
+    if not text.isdecimal():
+        return None
+    number = int(text)
+    return choices[number - 1] if 1 <= number <= len(choices) else None
+
+
+class _LineReader:
+    """Reads the person's lines without blocking delivery.
+
+    Each line is read on a daemon thread (not ``asyncio.to_thread``, whose worker
+    thread would keep Ctrl-C waiting for Enter at exit). While waiting, deliveries
+    for this person are drained now and then, always from this one task, so the
+    choices shown are settled before a number is read.
+    """
+
+    def __init__(self, stream: TextIO, out: TextIO, drain: Callable[[], Awaitable[int]]) -> None:
+        self._stream = stream
+        self._out = out
+        self._drain = drain
+
+    async def readline(self) -> str | None:
+        """The next line without its newline; None at end of input or on "/quit"."""
+        self._out.write("> ")
+        self._out.flush()
+        pending = self._start()
+        while True:
+            done, _ = await asyncio.wait({pending}, timeout=POLL_SECONDS)
+            if done:
+                break
+            await self._drain()
+        line = pending.result()
+        if not line or line.strip() == QUIT:
+            return None
+        return line.rstrip("\r\n")
+
+    def _start(self) -> asyncio.Future[str]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str] = loop.create_future()
+
+        def settle(line: str | None, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(line or "")
+
+        def work() -> None:
+            try:
+                line, error = self._stream.readline(), None
+            except Exception as exc:
+                line, error = None, exc
+            # The loop may have closed while we waited: the chat is over then.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle, line, error)
+
+        threading.Thread(target=work, name="console-stdin", daemon=True).start()
+        return future

@@ -1,0 +1,120 @@
+"""The real app over HTTP: health, metrics and the local web chat end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import ClientWebSocketResponse
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.app import create_app
+from adapters.runtime import build_runtime
+from adapters.web.sender import WebSender
+from bot.config import load_config
+from bot.demo import PEOPLE, seed_demo
+from bot.messages import Platform
+from bot.settings import Settings
+from storage.crypto import Cipher
+from storage.db import Database
+from tests.conftest import TEST_KEY
+
+SAM, CAMILLE = PEOPLE[0].email, PEOPLE[1].email
+
+
+@pytest.fixture
+async def client(sqlite_db: Database) -> AsyncIterator[TestClient[Any, Any]]:
+    await seed_demo(sqlite_db, load_config(None))
+    settings = Settings(database_url=sqlite_db.url, secret_keys=(TEST_KEY,), web_chat=True)
+    runtime = build_runtime(settings, {Platform.WEB: WebSender()}, database=sqlite_db)
+    async with TestClient(TestServer(create_app(settings, runtime), host="127.0.0.1")) as c:
+        yield c
+
+
+async def _next_message(ws: ClientWebSocketResponse) -> dict[str, Any]:
+    while True:
+        msg = await asyncio.wait_for(ws.receive_json(), timeout=10)
+        if msg.get("type") == "message":
+            return dict(msg)
+
+
+async def _send(client: TestClient[Any, Any], who: str, n: str, **body: Any) -> None:
+    resp = await client.post("/web/send", json={"as": who, "event_id": n, **body})
+    assert resp.status == 202, await resp.text()
+
+
+async def test_healthz_reports_the_database(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/healthz")
+    assert resp.status == 200
+    assert (await resp.json()) == {"status": "ok", "database": "up"}
+
+
+async def test_healthz_is_503_when_the_database_is_down() -> None:
+    settings = Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:9/none",
+                        secret_keys=(TEST_KEY,))
+    db = Database(settings.database_url, Cipher([TEST_KEY]))
+    runtime = build_runtime(settings, {}, database=db)
+    async with TestClient(TestServer(create_app(settings, runtime), host="127.0.0.1")) as c:
+        resp = await c.get("/healthz")
+        assert resp.status == 503
+        assert (await resp.json())["status"] == "unavailable"
+
+
+async def test_metrics_are_prometheus_text(client: TestClient[Any, Any]) -> None:
+    async with client.ws_connect(f"/web/ws?as={SAM}") as ws:
+        await _send(client, SAM, "m1", text="help")
+        await _next_message(ws)
+    body = await (await client.get("/metrics")).text()
+    assert 'peerlink_routes_total{route="help"} 1.0' in body
+    assert "peerlink_replies_total" in body
+    assert 'peerlink_deliveries_total{outcome="sent",platform="web"}' in body
+    assert 'peerlink_outbox_messages{status="sent"}' in body
+
+
+async def test_web_chat_round_trip_with_a_button(client: TestClient[Any, Any]) -> None:
+    page = await client.get("/")
+    assert page.status == 200 and "Peerlink" in await page.text()
+    people = (await (await client.get("/web/people")).json())["people"]
+    assert SAM in {p["email"] for p in people}
+    async with client.ws_connect(f"/web/ws?as={SAM}") as ws:
+        await _send(client, SAM, "1", text="hello")
+        welcome = await _next_message(ws)
+        assert "Welcome to Peerlink" in welcome["html"]
+        assert 'data-action="welcome.ack"' in welcome["html"]
+        token = welcome["html"].split('data-action="welcome.ack" data-value="')[1].split('"')[0]
+        await _send(client, SAM, "2", action="welcome.ack", value=token)
+        done = await _next_message(ws)
+        assert "all set" in done["html"]
+
+
+async def test_each_person_sees_only_their_own_messages(client: TestClient[Any, Any]) -> None:
+    async with client.ws_connect(f"/web/ws?as={SAM}") as sam, \
+            client.ws_connect(f"/web/ws?as={CAMILLE}") as camille:
+        await _send(client, SAM, "s1", text="privacy")
+        first_contact = [await _next_message(sam), await _next_message(sam)]
+        assert "Your privacy" in first_contact[1]["html"]
+        await _send(client, CAMILLE, "c1", text="aide")
+        for _ in range(2):  # her welcome, then the menu
+            got = await _next_message(camille)
+            assert got["key"] not in {m["key"] for m in first_contact}
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(sam.receive_json(), timeout=0.3)
+
+
+async def test_bad_requests_change_nothing(client: TestClient[Any, Any],
+                                           sqlite_db: Database) -> None:
+    async with sqlite_db.transaction() as uow:
+        before = await uow.outbox.counts()
+    huge = json.dumps({"as": SAM, "event_id": "x", "text": "a" * 300_000})
+    assert (await client.post("/web/send", data=huge)).status == 413
+    assert (await client.post("/web/send", data="{not json")).status == 400
+    assert (await client.post("/web/send", json=["a"])).status == 400
+    assert (await client.post("/web/send", json={"as": SAM, "event_id": "x", "text": 5})).status \
+        == 400
+    assert (await client.post("/web/send", json={"as": "who@evil.test", "event_id": "x",
+                                                  "text": "hi"})).status == 403
+    async with sqlite_db.transaction() as uow:
+        assert await uow.outbox.counts() == before
