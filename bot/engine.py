@@ -111,13 +111,13 @@ class Engine:
             if self._metrics:
                 self._metrics.handled(route_name)
                 self._metrics.replied(len(outbound))
-            return await self._enqueue(uow, inbound, outbound)
+            return await self._enqueue(uow, turn, outbound)
 
     async def _turn(self, uow: UnitOfWork, inbound: Inbound, text: str | None) -> Turn:
         a = inbound.author
         key = IdentityKey(a.platform, a.tenant, a.user_id, a.email, a.display_name, a.locale)
         now = self._s.clock.now()
-        person, first = await uow.people.resolve(key, now)
+        person, identity, first = await uow.people.resolve(key, now)
         lang = person.language or negotiate(a.locale)
         return Turn(
             inbound=inbound,
@@ -133,6 +133,7 @@ class Engine:
             text=text,
             words=words(text) if text else (),
             first_contact=first,
+            identity_id=identity.id,
         )
 
     @staticmethod
@@ -141,11 +142,12 @@ class Engine:
         return [] if route_name == "fallback" else outbound
 
     async def _enqueue(
-        self, uow: UnitOfWork, inbound: Inbound, outbound: Sequence[Outbound]
+        self, uow: UnitOfWork, turn: Turn, outbound: Sequence[Outbound]
     ) -> list[int]:
-        a = inbound.author
-        source = f"inbound|{a.platform}|{a.tenant}|{inbound.event_id}"
-        return await enqueue(uow, source, outbound, self._s.clock.now())
+        a = turn.inbound.author
+        source = f"inbound|{a.platform}|{a.tenant}|{turn.inbound.event_id}"
+        known = {(turn.person.id, a.platform.value): (turn.identity_id, a.platform.value)}
+        return await enqueue(uow, source, outbound, turn.now, known)
 
     async def _apologise(self, inbound: Inbound, screening: Screening) -> list[int]:
         """The one error path: tell the person it was us, keep every state consistent."""

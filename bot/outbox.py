@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.messages import Outbound
@@ -18,9 +18,16 @@ def idempotency_key(source: str, index: int) -> str:
 
 
 async def enqueue(
-    uow: UnitOfWork, source: str, outbound: Sequence[Outbound], now: datetime
+    uow: UnitOfWork,
+    source: str,
+    outbound: Sequence[Outbound],
+    now: datetime,
+    known: Mapping[tuple[int, str], tuple[int, str]] | None = None,
 ) -> list[int]:
-    """Write messages with keys derived from ``source``; a replay writes nothing new."""
+    """Write messages with keys derived from ``source``; a replay writes nothing new.
+
+    ``known`` passes identities already resolved (the author's) to skip lookups.
+    """
     entries = [
         OutboxEntry(
             key=idempotency_key(source, i),
@@ -31,4 +38,4 @@ async def enqueue(
         )
         for i, o in enumerate(outbound)
     ]
-    return await uow.outbox.add(entries, now)
+    return await uow.outbox.add(entries, now, known)

@@ -34,6 +34,7 @@ class Turn:
     text: str | None = None
     words: tuple[str, ...] = ()
     first_contact: bool = False
+    identity_id: int = 0
 
     def reply(
         self,
@@ -59,11 +60,10 @@ class Turn:
 
     async def enter(self, flow: str, step: str, data: dict[str, object] | None = None) -> str:
         """Move the person into a flow step; returns the token that live cards carry."""
-        token = await self.uow.conversations.enter(
+        self.state = await self.uow.conversations.enter(
             self.person.id, flow, step, now=self.now, ttl=self.conversation_ttl, data=data
         )
-        self.state = await self.uow.conversations.current(self.person.id, self.now)
-        return token
+        return self.state.token
 
     async def leave(self) -> None:
         await self.uow.conversations.leave(self.person.id)

@@ -35,8 +35,8 @@ class ConversationRepository:
         now: datetime,
         ttl: timedelta,
         data: dict[str, Any] | None = None,
-    ) -> str:
-        """Put the person at ``flow``/``step``; returns the new token (old cards go stale)."""
+    ) -> ConversationState:
+        """Put the person at ``flow``/``step`` with a new token (old cards go stale)."""
         token = secrets.token_hex(8)
         state = await self._session.get(ConversationState, person_id)
         if state is None:
@@ -45,7 +45,7 @@ class ConversationRepository:
         state.flow, state.step, state.data = flow, step, dict(data or {})
         state.token, state.expires_at = token, now + ttl
         await self._session.flush()
-        return token
+        return state
 
     async def leave(self, person_id: int) -> None:
         await self._session.execute(

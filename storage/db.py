@@ -12,11 +12,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
+from storage import sqlite_inline
 from storage.conversations import ConversationRepository
 from storage.crypto import Cipher
 from storage.duework import DueWorkRepository
@@ -52,8 +53,27 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
+
+
+def _begin_immediate(conn: Connection) -> None:
+    # Take the write lock up front: no deferred read-to-write upgrade can fail later.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_engine_options(url: str) -> dict[str, Any]:
+    """SQLite runs inline (storage/sqlite_inline.py) on one connection per process."""
+    path = make_url(url).database or ":memory:"
+    options: dict[str, Any] = {
+        "async_creator": sqlite_inline.creator(path),
+        "pool_reset_on_return": None,  # every unit of work ends in COMMIT or ROLLBACK
+    }
+    if path == ":memory:":
+        options["poolclass"] = StaticPool
+    else:
+        options.update(poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0,
+                       pool_timeout=60)
+    return options
 
 
 class Database:
@@ -63,12 +83,12 @@ class Database:
         self.url = url
         self.cipher = cipher
         kwargs: dict[str, Any] = {}
-        if url.startswith("sqlite") and ":memory:" in url:
-            kwargs["poolclass"] = StaticPool
-            kwargs["connect_args"] = {"check_same_thread": False}
+        if url.startswith("sqlite"):
+            kwargs = _sqlite_engine_options(url)
         self.engine = create_async_engine(url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

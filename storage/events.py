@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedEvent
+from storage.sql import insert_ignoring_conflicts
 
 
 class EventRepository:
@@ -15,20 +16,13 @@ class EventRepository:
         self._session = session
 
     async def first_time(self, platform: str, event_id: str, now: datetime) -> bool:
-        """Record the event; False if it was handled before.
-
-        Two processes racing on one id both get True here, and the second one's
-        commit fails on the primary key: the caller treats that as a duplicate.
-        """
-        seen = await self._session.scalar(
-            select(ProcessedEvent.event_id).where(
-                ProcessedEvent.platform == platform, ProcessedEvent.event_id == event_id
-            )
+        """Record the event; False if it was handled before (or is being handled now)."""
+        stmt = (
+            insert_ignoring_conflicts(self._session, ProcessedEvent)
+            .values(platform=platform, event_id=event_id, processed_at=now)
+            .returning(ProcessedEvent.event_id)
         )
-        if seen is not None:
-            return False
-        self._session.add(ProcessedEvent(platform=platform, event_id=event_id, processed_at=now))
-        return True
+        return (await self._session.execute(stmt)).scalar() is not None
 
     async def purge_before(self, cutoff: datetime) -> int:
         result = await self._session.execute(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.crypto import Cipher
 from storage.leases import claim, settle
 from storage.models import Identity, OutboxItem
+from storage.sql import insert_ignoring_conflicts
 
 
 @dataclass(frozen=True)
@@ -43,35 +44,46 @@ class OutboxRepository:
         self._session = session
         self._cipher = cipher
 
-    async def add(self, entries: Sequence[OutboxEntry], now: datetime) -> list[int]:
-        """Enqueue entries; a key already in the outbox is skipped (idempotent)."""
+    async def add(
+        self,
+        entries: Sequence[OutboxEntry],
+        now: datetime,
+        known: Mapping[tuple[int, str], tuple[int, str]] | None = None,
+    ) -> list[int]:
+        """Enqueue entries; a key already in the outbox is skipped (idempotent).
+
+        ``known`` maps (person id, platform) to an identity (id, platform) the
+        caller already resolved, saving a lookup for replies to the author.
+        """
         if not entries:
             return []
-        keys = [e.key for e in entries]
-        existing = set(
-            await self._session.scalars(select(OutboxItem.key).where(OutboxItem.key.in_(keys)))
-        )
-        items = []
+        routes = dict(known or {})
+        rows = []
         for entry in entries:
-            if entry.key in existing:
-                continue
-            identity = await self._route(entry.person_id, entry.platform)
-            items.append(
-                OutboxItem(
-                    key=entry.key,
-                    person_id=entry.person_id,
-                    identity_id=identity.id if identity else None,
-                    platform=identity.platform if identity else (entry.platform or ""),
-                    priority=entry.priority,
-                    payload=self._cipher.encrypt(entry.payload),
-                    status="pending" if identity else "unaddressed",
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+            route_key = (entry.person_id, entry.platform or "")
+            if route_key not in routes:
+                identity = await self._route(entry.person_id, entry.platform)
+                routes[route_key] = (identity.id, identity.platform) if identity else (0, "")
+            identity_id, platform = routes[route_key]
+            rows.append(
+                {
+                    "key": entry.key,
+                    "person_id": entry.person_id,
+                    "identity_id": identity_id or None,
+                    "platform": platform or entry.platform or "",
+                    "priority": entry.priority,
+                    "payload": self._cipher.encrypt(entry.payload),
+                    "status": "pending" if identity_id else "unaddressed",
+                    "attempts": 0,
+                    "lease_owner": "",
+                    "last_error": "",
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
             )
-        self._session.add_all(items)
-        await self._session.flush()
-        return [item.id for item in items]
+        stmt = insert_ignoring_conflicts(self._session, OutboxItem).returning(OutboxItem.id)
+        connection = await self._session.connection()  # core executemany: one cached statement
+        return list((await connection.execute(stmt, rows)).scalars())
 
     async def _route(self, person_id: int, platform: str | None) -> Identity | None:
         """The identity to deliver on: the platform asked for, else the last one seen."""

@@ -50,10 +50,10 @@ class PeopleRepository:
     async def by_email(self, email: str) -> Person | None:
         return await self._session.scalar(select(Person).where(Person.email == email.lower()))
 
-    async def resolve(self, key: IdentityKey, now: datetime) -> tuple[Person, bool]:
+    async def resolve(self, key: IdentityKey, now: datetime) -> tuple[Person, Identity, bool]:
         """The person behind a platform identity, created (or linked by email) if new.
 
-        Returns the person and whether this identity was seen for the first time.
+        Returns the person, the identity, and whether it was seen for the first time.
         """
         row = (
             await self._session.execute(
@@ -74,25 +74,23 @@ class PeopleRepository:
                 identity.locale = key.locale
             if identity.undeliverable:
                 identity.undeliverable = ""  # they wrote to us, so we can reach them again
-            return person, False
+            return person, identity, False
         found = await self.by_email(key.email) if key.email else None
         if found is None:
             found = Person(email=key.email.lower() or None, display_name=key.display_name)
             self._session.add(found)
             await self._session.flush()
-        person = found
-        self._session.add(
-            Identity(
-                person_id=person.id,
-                platform=key.platform,
-                tenant=key.tenant,
-                user_id=key.user_id,
-                locale=key.locale,
-                last_seen_at=now,
-            )
+        identity = Identity(
+            person_id=found.id,
+            platform=key.platform,
+            tenant=key.tenant,
+            user_id=key.user_id,
+            locale=key.locale,
+            last_seen_at=now,
         )
+        self._session.add(identity)
         await self._session.flush()
-        return person, True
+        return found, identity, True
 
     async def list_people(self, limit: int = 200) -> Sequence[Person]:
         return (
