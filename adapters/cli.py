@@ -153,13 +153,14 @@ def _import_org(args: argparse.Namespace, settings: Settings) -> int:
 
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     async def seed(db: Database) -> int:
+        config = load_config(settings.config_path)  # a broken file fails here, not at serve
         await db.check_migrated()
         if args.if_empty:
             async with db.transaction() as uow:
                 if await uow.people.count():
                     print("the database already has people; demo data not loaded")
                     return 0
-        created = await seed_demo(db, load_config(settings.config_path))
+        created = await seed_demo(db, config)
         print(f"demo data loaded: {created} people")
         return 0
 

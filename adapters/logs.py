@@ -48,5 +48,5 @@ def configure_logging(fmt: str, level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "apscheduler", "sqlalchemy.engine"):
+    for noisy in ("aiohttp.access", "apscheduler", "sqlalchemy.engine", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -35,6 +35,9 @@ class Metrics:
         )
 
     # EngineMetrics
+    def received(self, platform: str) -> None:
+        self.requests.labels(adapter=platform).inc()
+
     def handled(self, route: str) -> None:
         self.routes.labels(route=route).inc()
 

@@ -22,6 +22,7 @@ from bot.flows import build_router
 from bot.i18n import Catalogs
 from bot.messages import Platform
 from bot.outbox_worker import OutboxWorker, WorkerOptions
+from bot.router import Router
 from bot.scheduling import DueHandler, DueWorkRunner, RunnerOptions
 from bot.settings import Settings
 from storage.crypto import Cipher, CipherError
@@ -50,6 +51,7 @@ def build_runtime(
     due_handlers: Mapping[str, DueHandler] | None = None,
     database: Database | None = None,
     deliver_to: str | None = None,
+    router: Router | None = None,
 ) -> Runtime:
     """Wire database, engine, delivery worker and due-work runner for one process."""
     clock = clock or SystemClock()
@@ -65,7 +67,7 @@ def build_runtime(
     services = EngineServices(
         config=load_config(settings.config_path),
         catalogs=Catalogs(),
-        router=build_router(),
+        router=router or build_router(),
         screen=CrisisScreen(),
         clock=clock,
         conversation_ttl=settings.conversation_ttl,
@@ -98,12 +100,19 @@ def _local_key(url: str) -> str:
     if not database or database == ":memory:":
         return Cipher.generate_key()
     path = Path(database + ".key")
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    key = Cipher.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key + "\n")
+    try:
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+        key = Cipher.generate_key()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key + "\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not a key file"
+        raise ConfigError(
+            f"cannot use the local key file {path} ({reason}); "
+            "check DATABASE_URL or set PEERLINK_SECRET_KEY"
+        ) from exc
     log.warning("created a local encryption key; set PEERLINK_SECRET_KEY in production",
                 extra={"path": str(path)})
     return key

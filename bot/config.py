@@ -69,6 +69,8 @@ def load_config(path: Path | None) -> ProgramConfig:
             raw = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"{where}: cannot read ({exc.strerror})") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{where}: is not UTF-8 text (byte {exc.start})") from exc
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
@@ -84,8 +86,13 @@ def load_config(path: Path | None) -> ProgramConfig:
 def _parse(data: Any) -> ProgramConfig:
     if not isinstance(data, dict):
         raise ValueError("the top level must be a mapping")
+    for code in _mapping(data, "crisis_lines"):
+        if not isinstance(code, str) or len(code) != 2:
+            raise ValueError(
+                f"crisis_lines: {code!r} is not a two-letter country code (quote it: \"NO\")"
+            )
     lines = {
-        str(code).upper(): CrisisLine(
+        code.upper(): CrisisLine(
             emergency=_text(entry, "emergency"),
             line=_text(entry, "line"),
             line_name=_localized(entry, "line_name"),
@@ -95,7 +102,7 @@ def _parse(data: Any) -> ProgramConfig:
     default = _text(data, "default_country").upper()
     if default not in lines:
         raise ValueError(f"default_country {default} has no entry in crisis_lines")
-    programs = tuple(_program(p) for p in _list(data, "programs"))
+    programs = tuple(_program(i, p) for i, p in enumerate(_list(data, "programs"), 1))
     keys = [p.key for p in programs]
     if len(set(keys)) != len(keys):
         raise ValueError("programs: each key must be unique")
@@ -109,9 +116,16 @@ def _parse(data: Any) -> ProgramConfig:
     )
 
 
-def _program(entry: Any) -> ProgramSpec:
+def _program(index: int, entry: Any) -> ProgramSpec:
     if not isinstance(entry, dict):
-        raise ValueError("programs: each entry must be a mapping")
+        raise ValueError(f"programs: entry {index} must be a mapping")
+    try:
+        return _program_spec(entry)
+    except ValueError as exc:
+        raise ValueError(f"programs: entry {index} ({entry.get('key', '?')}): {exc}") from None
+
+
+def _program_spec(entry: dict[str, Any]) -> ProgramSpec:
     return ProgramSpec(
         key=_text(entry, "key"),
         name=_localized(entry, "name"),

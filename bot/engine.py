@@ -35,6 +35,7 @@ log = logging.getLogger("peerlink.engine")
 
 
 class EngineMetrics(Protocol):
+    def received(self, platform: str) -> None: ...
     def handled(self, route: str) -> None: ...
     def replied(self, count: int) -> None: ...
     def failed(self) -> None: ...
@@ -67,6 +68,8 @@ class Engine:
     async def handle(self, inbound: Inbound) -> list[int]:
         """Handle one inbound event; returns the ids of the outbox rows it wrote."""
         correlation_id = bind_correlation_id(uuid.uuid4().hex[:16])
+        if self._metrics:
+            self._metrics.received(inbound.author.platform.value)
         text = clean(inbound.text) if inbound.text is not None else None
         screening = self._s.screen.screen(_free_text(text, inbound))
         try:

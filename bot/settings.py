@@ -14,10 +14,10 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///peerlink.db"
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     host: str = "127.0.0.1"
     port: int = 3978
-    secret_keys: tuple[str, ...] = ()
+    secret_keys: tuple[str, ...] = field(default=(), repr=False)
     config_path: Path | None = None
     web_chat: bool = False
     log_format: str = "json"
@@ -25,9 +25,9 @@ class Settings:
     conversation_ttl: timedelta = timedelta(minutes=30)
     delivery_max_attempts: int = 8
     delivery_lease: timedelta = timedelta(seconds=60)
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
-    slack_app_token: str = ""
+    slack_bot_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
     slack_api_url: str = ""
     microsoft_app_id: str = ""
     microsoft_app_password: str = field(default="", repr=False)
@@ -58,14 +58,14 @@ class Settings:
                 minutes=_int(env, "PEERLINK_CONVERSATION_TIMEOUT_MINUTES", 30, 1, 24 * 60)
             ),
             delivery_max_attempts=_int(env, "PEERLINK_DELIVERY_MAX_ATTEMPTS", 8, 1, 50),
-            slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
-            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
-            slack_app_token=env.get("SLACK_APP_TOKEN", ""),
-            slack_api_url=env.get("SLACK_API_URL", ""),
-            microsoft_app_id=env.get("MICROSOFT_APP_ID", ""),
-            microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
-            microsoft_app_type=env.get("MICROSOFT_APP_TYPE", "") or "MultiTenant",
-            microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
+            slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+            slack_api_url=env.get("SLACK_API_URL", "").strip(),
+            microsoft_app_id=env.get("MICROSOFT_APP_ID", "").strip(),
+            microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", "").strip(),
+            microsoft_app_type=env.get("MICROSOFT_APP_TYPE", "").strip() or "MultiTenant",
+            microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
         )
 
 

@@ -17,6 +17,7 @@ from adapters.runtime import Runtime, build_runtime
 from bot.clock import FrozenClock
 from bot.delivery import Delivery, DeliveryResult
 from bot.messages import Action, Author, Inbound, Platform, Priority
+from bot.router import Router
 from bot.settings import Settings
 from bot.ui import Button, Card, Form
 from storage.db import Database
@@ -99,11 +100,12 @@ class Harness:
         self._people = itertools.count(1)
 
     @classmethod
-    async def start(cls, db: Database) -> Harness:
+    async def start(cls, db: Database, router: Router | None = None) -> Harness:
         sender = RecordingSender()
         clock = FrozenClock()
         settings = Settings(database_url=db.url, secret_keys=("unused",))
-        runtime = build_runtime(settings, {Platform.WEB: sender}, clock=clock, database=db)
+        runtime = build_runtime(settings, {Platform.WEB: sender}, clock=clock, database=db,
+                                router=router)
         return cls(runtime, sender, clock)
 
     async def person(

@@ -69,6 +69,7 @@ async def test_metrics_are_prometheus_text(client: TestClient[Any, Any]) -> None
         await _next_message(ws)
     body = await (await client.get("/metrics")).text()
     assert 'peerlink_routes_total{route="help"} 1.0' in body
+    assert 'peerlink_requests_total{adapter="web"} 1.0' in body
     assert "peerlink_replies_total" in body
     assert 'peerlink_deliveries_total{outcome="sent",platform="web"}' in body
     assert 'peerlink_outbox_messages{status="sent"}' in body

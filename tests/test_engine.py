@@ -6,7 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.messages import Action, Inbound, Priority
+from bot.flows import build_router
+from bot.messages import Action, Inbound, Outbound, Priority
+from bot.turn import Turn
+from bot.ui import Card
 from storage.db import Database
 from tests.harness import Harness
 
@@ -228,3 +231,32 @@ async def _dump_all(h: Harness) -> str:
             rows = (await conn.execute(text(f'SELECT * FROM "{table.name}"'))).all()
             out += [repr(r) for r in rows]
     return "\n".join(out)
+
+
+async def test_a_failure_on_our_side_is_apologised_for_and_changes_nothing(
+    sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    failing = {"on": True}
+
+    async def flaky(turn: Turn) -> list[Outbound]:
+        await turn.enter("settings", "form")  # a state change that must be rolled back
+        if failing["on"]:
+            raise RuntimeError("bug in a flow")
+        return [turn.reply(Card(text="worked"))]
+
+    router = build_router()
+    router.on_command("flaky", ("flaky",), flaky)
+    h = await Harness.start(sqlite_db, router=router)
+    alice = await h.person()
+    replies = await h.send("flaky", as_=alice, event_id="ev")
+    assert replies.card().text.startswith("Something went wrong on our side")
+    assert "bug in a flow" not in replies.text()
+    assert "handling failed" in caplog.text
+    async with h.runtime.db.transaction() as uow:
+        person = await uow.people.by_email(alice.email)
+        assert person is not None
+        assert await uow.conversations.current(person.id, h.clock.now()) is None
+    # The event was not recorded as handled: the platform's retry gets a real answer.
+    failing["on"] = False
+    retried = await h.send("flaky", as_=alice, event_id="ev")
+    assert retried.card().text == "worked"

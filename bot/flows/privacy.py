@@ -11,7 +11,7 @@ from bot.ui import Button, Card
 
 async def privacy(turn: Turn) -> Sequence[Outbound]:
     _ = turn.gettext
-    text = "\n".join(
+    text = "\n\n".join(
         [
             _("Peerlink does not keep what you write to it. It keeps your name, email, "
               "department, location, language and timezone from your organisation's "

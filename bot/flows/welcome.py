@@ -25,7 +25,7 @@ def boundaries_text(turn: Turn) -> str:
     """The stated boundaries (PROGRAM_RULES.md, "Confidentiality and its limits")."""
     _ = turn.gettext
     line = turn.config.crisis_line(turn.person.country or "")
-    return "\n".join(
+    return "\n\n".join(
         [
             _("Peerlink connects you with colleagues: trained peer supporters, experienced "
               "managers (ambassadors) and buddies. You can book private conversations with "

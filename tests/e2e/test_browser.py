@@ -6,6 +6,7 @@ server without seeing each other's conversations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -13,6 +14,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
     # Only for annotations: importing conftest at run time would load it a second time.
     from tests.e2e.conftest import ChatPage
 
@@ -137,3 +140,41 @@ def test_hostile_text_is_shown_as_text(open_chat: Callable[[], ChatPage]) -> Non
     expect(chat.messages.locator("img")).to_have_count(0)
     assert chat.page.locator("img").count() == 0
     assert chat.dialogs == []
+
+
+def test_page_speaks_french_to_a_french_browser(browser: Browser, peerlink_server: str) -> None:
+    from playwright.sync_api import expect
+
+    # Its own context: the open_chat fixture makes its contexts without a locale.
+    context = browser.new_context(base_url=peerlink_server, locale="fr-CA")
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/")
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        expect(page.locator("#picker-title")).to_have_text("Qui êtes-vous aujourd'hui ?")
+        # Role words are translated; names and departments are data, shown as they are.
+        expect(page.get_by_role("button", name="Amara Diallo")).to_contain_text(
+            "personne employée · People & Culture")
+        expect(page.get_by_role("button", name="Marie-Ève Lavoie")).to_contain_text(
+            "bureau du programme")
+
+        page.get_by_role("button", name="Amara Diallo").click()
+        expect(page.locator("#status")).to_have_text("Connecté")
+        send = page.locator("#composer button[type=submit]")
+        expect(send).to_have_text("Envoyer")
+        expect(page.locator("#text")).to_have_attribute("placeholder", re.compile("^Écrivez"))
+
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(send).to_have_text("Send")
+        expect(page.locator("#status")).to_have_text("Connected")
+        expect(page.get_by_role("button", name="English")).to_have_attribute(
+            "aria-pressed", "true")
+        # The choice is remembered over the browser's language.
+        page.reload()
+        expect(page.locator("#composer button[type=submit]")).to_have_text("Send")
+        assert errors == [], f"JavaScript errors on the page: {errors}"
+    finally:
+        context.close()
