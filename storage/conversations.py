@@ -23,6 +23,7 @@ class ConversationRepository:
         )
         if state is not None and state.expires_at <= now:
             await self._session.delete(state)
+            await self._session.flush()  # so a new state for this person is a fresh row
             return None
         return state
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from importlib.resources import files
 from typing import Any
 
@@ -13,7 +14,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
@@ -28,7 +35,17 @@ from storage.programs import ProgramRepository
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database could not be reached; the message is safe to show an operator."""
+    """The database could not be reached or stayed busy; safe to show an operator."""
+
+
+class Conflict(RuntimeError):
+    """A write collided with a concurrent one (a unique key); retrying usually succeeds."""
+
+
+class NestedTransaction(RuntimeError):
+    """A unit of work was opened inside another: with SQLite's single connection it
+    would wait for itself forever."""
+
 
 
 class NotMigrated(RuntimeError):
@@ -85,11 +102,13 @@ class Database:
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs = _sqlite_engine_options(url)
-        self.engine = create_async_engine(url, **kwargs)
+        # Bound parameters (emails, names) never reach logs or error messages.
+        self.engine = create_async_engine(url, hide_parameters=True, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._open: ContextVar[bool] = ContextVar(f"peerlink_uow_{id(self)}", default=False)
 
     @property
     def is_postgres(self) -> bool:
@@ -97,9 +116,23 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """Commit on success, roll back on any exception."""
-        async with self.sessions() as session, session.begin():
-            yield UnitOfWork(session, self.cipher)
+        """Commit on success, roll back on any exception.
+
+        Database failures surface as :class:`DatabaseUnavailable` or
+        :class:`Conflict`; anything else raised inside passes through unchanged.
+        """
+        if self._open.get():
+            raise NestedTransaction("a unit of work is already open in this task")
+        token = self._open.set(True)
+        try:
+            async with self.sessions() as session, session.begin():
+                yield UnitOfWork(session, self.cipher)
+        except IntegrityError as exc:
+            raise Conflict(_describe(exc)) from exc
+        except (OperationalError, InterfaceError, OSError) as exc:
+            raise DatabaseUnavailable(_describe(exc)) from exc
+        finally:
+            self._open.reset(token)
 
     async def ping(self) -> None:
         try:

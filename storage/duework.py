@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.leases import claim, settle
 from storage.models import DueWork
+from storage.sql import insert_ignoring_conflicts
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,19 @@ class DueWorkRepository:
         self, kind: str, key: str, due_at: datetime, payload: dict[str, Any] | None = None
     ) -> bool:
         """Schedule once per key; returns False when that key is already scheduled."""
-        if await self._session.scalar(select(DueWork.id).where(DueWork.key == key)):
-            return False
-        self._session.add(DueWork(kind=kind, key=key, due_at=due_at, payload=payload or {}))
-        await self._session.flush()
-        return True
+        stmt = (
+            insert_ignoring_conflicts(self._session, DueWork)
+            .values(kind=kind, key=key, due_at=due_at, payload=payload or {}, status="pending",
+                    attempts=0, lease_owner="", last_error="")
+            .returning(DueWork.id)
+        )
+        return (await self._session.execute(stmt)).scalar() is not None
 
     async def reschedule(self, key: str, due_at: datetime) -> None:
-        row = await self._session.scalar(select(DueWork).where(DueWork.key == key))
+        """Move pending work; work being run right now is left to finish."""
+        row = await self._session.scalar(
+            select(DueWork).where(DueWork.key == key, DueWork.status != "claimed")
+        )
         if row is not None:
             row.due_at, row.status, row.attempts = due_at, "pending", 0
 

@@ -78,6 +78,9 @@ class Person(Base):
     department: Mapped[str] = mapped_column(String(200), default="")
     location: Mapped[str] = mapped_column(String(200), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
+    # The directory's values; the person's own choices below win over them.
+    org_timezone: Mapped[str] = mapped_column(String(64), default="")
+    org_language: Mapped[str] = mapped_column(String(8), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="")
     language: Mapped[str] = mapped_column(String(8), default="")
     start_date: Mapped[date | None] = mapped_column(Date)
@@ -86,6 +89,11 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     identities: Mapped[list[Identity]] = relationship(back_populates="person")
+
+    @property
+    def effective_timezone(self) -> str:
+        """The person's chosen timezone, else the directory's ('' when neither)."""
+        return self.timezone or self.org_timezone
 
 
 class Identity(Base):
@@ -162,6 +170,7 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_event"
 
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(128), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import Cipher
+from storage.crypto import Cipher, CipherError
 from storage.leases import claim, settle
 from storage.models import Identity, OutboxItem
 from storage.sql import insert_ignoring_conflicts
@@ -128,9 +128,21 @@ class OutboxRepository:
             .where(OutboxItem.id.in_(ids))
             .order_by(*order)
         )
-        return [self._claimed(item, identity) for item, identity in rows]
+        claimed = []
+        for item, identity in rows:
+            try:
+                payload = self._cipher.decrypt(item.payload) if item.payload else {}
+            except CipherError:
+                # Sealed with a key no longer configured: set aside, never block the rest.
+                await self.dead_letter(item.id, owner, "undecryptable")
+                continue
+            claimed.append(self._claimed(item, identity, payload))
+        return claimed
 
-    def _claimed(self, item: OutboxItem, identity: Identity | None) -> ClaimedMessage:
+    @staticmethod
+    def _claimed(
+        item: OutboxItem, identity: Identity | None, payload: dict[str, Any]
+    ) -> ClaimedMessage:
         address: dict[str, Any] = {}
         if identity is not None:
             address = {"tenant": identity.tenant, "user_id": identity.user_id, **identity.address}
@@ -141,9 +153,33 @@ class OutboxRepository:
             platform=item.platform,
             priority=item.priority,
             attempts=item.attempts,
-            payload=self._cipher.decrypt(item.payload) if item.payload else {},
+            payload=payload,
             address=address,
         )
+
+    async def readdress(
+        self, person_id: int, identity_id: int, platform: str, now: datetime
+    ) -> int:
+        """Messages that waited for a way to reach this person go to a new identity."""
+        result = await self._session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.person_id == person_id, OutboxItem.status == "unaddressed")
+            .values(identity_id=identity_id, platform=platform, status="pending",
+                    next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def purge_settled(self, delivered_before: datetime, dead_before: datetime) -> int:
+        """Forget delivery records: who was messaged when is itself sensitive."""
+        result = await self._session.execute(
+            delete(OutboxItem).where(
+                ((OutboxItem.status.in_(("sent", "undeliverable")))
+                 & (OutboxItem.created_at < delivered_before))
+                | ((OutboxItem.status == "dead") & (OutboxItem.created_at < dead_before))
+            )
+        )
+        return int(getattr(result, "rowcount", 0))
 
     async def mark_sent(self, item_id: int, owner: str, now: datetime) -> bool:
         """Sent: the payload is erased, only the delivery record stays."""

@@ -145,8 +145,9 @@ class PeopleRepository:
                 created += 1
             person.display_name = r.name
             person.department, person.location = r.department, r.location
-            person.country, person.timezone = r.country, r.timezone
-            person.language, person.start_date = r.language, r.start_date
+            # Directory values only: a language or timezone the person chose stays.
+            person.country, person.org_timezone = r.country, r.timezone
+            person.org_language, person.start_date = r.language, r.start_date
         await self._session.flush()
         bosses = {r.manager_email for r in records if r.manager_email} - known.keys()
         if bosses:

@@ -7,19 +7,25 @@ through its public ``async_creator`` hook, the awaitable connection API its
 aiosqlite adapter expects, and does each call directly.
 
 What keeps the loop from waiting on a lock: ``Database`` gives SQLite a pool of
-one connection (work in this process queues for it without blocking the loop)
-and every transaction starts with ``BEGIN IMMEDIATE`` under a short busy
-timeout (another process, such as ``peerlink chat``, holds the lock only for
-one short transaction).
+one connection (work in this process queues for it without blocking the loop),
+every transaction starts with ``BEGIN IMMEDIATE``, and when another process
+(``peerlink chat``, ``import-org``) holds the lock, the statement is retried
+after an asyncio sleep instead of SQLite's blocking busy wait. Nothing may
+await anything but the database inside a unit of work.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from typing import Any
 
-BUSY_TIMEOUT_S = 5.0
+# How long to keep retrying while another process holds the write lock. The
+# waits are asyncio sleeps: the loop serves everything else meanwhile.
+BUSY_TIMEOUT_S = 10.0
+_FIRST_WAIT_S = 0.002
+_MAX_WAIT_S = 0.1
 
 
 class InlineCursor:
@@ -47,8 +53,17 @@ class InlineCursor:
         self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InlineCursor:
-        self._cursor.execute(sql, parameters)
-        return self
+        waited, pause = 0.0, _FIRST_WAIT_S
+        while True:
+            try:
+                self._cursor.execute(sql, parameters)
+                return self
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or waited >= BUSY_TIMEOUT_S:
+                    raise
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, _MAX_WAIT_S)
 
     async def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> InlineCursor:
         self._cursor.executemany(sql, seq)
@@ -134,13 +149,17 @@ class InlineConnection:
             self._conn.close()
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def creator(path: str) -> Callable[[], Any]:
     """An ``async_creator`` for ``create_async_engine`` opening ``path``."""
 
     async def connect() -> InlineConnection:
         # isolation_level=None: SQLAlchemy's "begin" event issues BEGIN IMMEDIATE.
         conn = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False,
+            path, timeout=0, isolation_level=None, check_same_thread=False,
             uri=path.startswith("file:"),
         )
         return InlineConnection(conn)

@@ -153,8 +153,8 @@ async def test_seeding_twice_changes_nothing(seeded: Database, config: ProgramCo
 async def test_timezones_are_real_and_match_the_country(seeded: Database) -> None:
     zones = available_timezones()
     for person in await people(seeded):
-        assert person.timezone in zones
-        ZoneInfo(person.timezone)
-        assert COUNTRY_OF_ZONE[person.timezone] == person.country
-        assert person.language in {"en", "fr"}
+        assert person.org_timezone in zones
+        ZoneInfo(person.org_timezone)
+        assert COUNTRY_OF_ZONE[person.org_timezone] == person.country
+        assert person.org_language in {"en", "fr"}
         assert (person.email or "").endswith("@example.com")

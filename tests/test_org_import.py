@@ -106,9 +106,9 @@ async def test_good_file_imports_with_managers_linked(db: Database) -> None:
         assert ceo is not None and vp is not None and dev is not None
         assert (ceo.manager_id, vp.manager_id, dev.manager_id) == (None, ceo.id, vp.id)
         assert dev.email == DEV and dev.display_name == "Zoé Li"
-        assert (vp.country, vp.timezone, vp.language) == ("FR", "Europe/Paris", "fr")
+        assert (vp.country, vp.org_timezone, vp.org_language) == ("FR", "Europe/Paris", "fr")
         assert vp.start_date == date(2021, 3, 15) and ceo.start_date is None
-        assert (ceo.country, ceo.timezone, ceo.language, ceo.department) == ("", "", "", "")
+        assert (ceo.country, ceo.org_timezone, ceo.org_language, ceo.department) == ("", "", "", "")
 
 
 async def test_reimporting_the_same_file_changes_nothing(db: Database) -> None:

@@ -199,3 +199,88 @@ async def test_a_sender_that_raises_is_retried_with_backoff(database: Database) 
     clock.advance(timedelta(seconds=3))  # the first backoff is at most 2 s
     await worker.drain()
     assert [d.body.text for d in sender.deliveries] == ["later"]
+
+
+async def test_an_unreadable_row_is_set_aside_and_the_rest_still_go(database: Database) -> None:
+    clock, sender = FrozenClock(), RecordingSender()
+    pid = await _person(database)
+    await _enqueue(database, clock, pid, "old", ("sealed with a retired key", Priority.REPLY))
+    from storage.crypto import Cipher
+
+    retired = Cipher([Cipher.generate_key()])
+    async with database.transaction() as uow:
+        item = (await uow.session.scalars(select(OutboxItem))).one()
+        item.payload = retired.encrypt({"body": {}})
+    await _enqueue(database, clock, pid, "crisis", ("help now", Priority.CRISIS))
+    await _worker(database, sender, clock).drain()
+    assert [d.body.text for d in sender.deliveries] == ["help now"]
+    async with database.transaction() as uow:
+        assert await uow.outbox.counts() == {"dead": 1, "sent": 1}
+
+
+async def test_a_crisis_reply_is_never_given_up_on(database: Database) -> None:
+    clock, sender = FrozenClock(), RecordingSender()
+    pid = await _person(database)
+    await _enqueue(database, clock, pid, "c", ("stay", Priority.CRISIS))
+    sender.fail_next = [DeliveryResult.failed("down")] * 12 + [DeliveryResult.retry(1)] * 12
+    worker = _worker(database, sender, clock, max_attempts=2)
+    for _ in range(30):
+        await worker.drain()
+        clock.advance(timedelta(seconds=31))  # crisis retries are capped at 30 s apart
+    assert [d.body.text for d in sender.deliveries] == ["stay"]
+
+
+async def test_waiting_messages_go_once_the_person_can_be_reached(database: Database) -> None:
+    clock, sender = FrozenClock(), RecordingSender()
+    async with database.transaction() as uow:
+        person = Person(email="new@example.com")
+        uow.session.add(person)
+        await uow.session.flush()
+        pid = person.id
+    await _enqueue(database, clock, pid, "w", ("welcome aboard", Priority.NOTIFICATION))
+    async with database.transaction() as uow:
+        assert await uow.outbox.counts() == {"unaddressed": 1}
+        identity = Identity(person_id=pid, platform="web", tenant="local",
+                            user_id="new@example.com")
+        uow.session.add(identity)
+        await uow.session.flush()
+        assert await uow.outbox.readdress(pid, identity.id, "web", clock.now()) == 1
+    await _worker(database, sender, clock).drain()
+    assert [d.body.text for d in sender.deliveries] == ["welcome aboard"]
+
+
+async def test_settled_delivery_records_are_purged(database: Database) -> None:
+    clock, sender = FrozenClock(), RecordingSender()
+    pid = await _person(database)
+    await _enqueue(database, clock, pid, "p", ("old news", Priority.REPLY))
+    await _worker(database, sender, clock).drain()
+    async with database.transaction() as uow:
+        assert await uow.outbox.purge_settled(clock.now(), clock.now()) == 0
+        later = clock.now() + timedelta(days=8)
+        assert await uow.outbox.purge_settled(later, later) == 1
+        assert await uow.outbox.counts() == {}
+
+
+async def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(
+    database: Database,
+) -> None:
+    clock, metrics = FrozenClock(), CountingMetrics()
+    pid = await _person(database)
+    await _enqueue(database, clock, pid, "l", ("slow", Priority.REPLY))
+    taken_over: list[bool] = []
+
+    class SlowSender(RecordingSender):
+        async def send(self, delivery: Delivery) -> DeliveryResult:
+            # While we were sending, our lease ended and another worker claimed the row.
+            clock.advance(timedelta(minutes=5))
+            async with database.transaction() as uow:
+                got = await uow.outbox.claim("w2", clock.now(), timedelta(minutes=5), 10,
+                                             platforms=["web"])
+            taken_over.append(bool(got))
+            return await super().send(delivery)
+
+    await _worker(database, SlowSender(), clock, metrics=metrics).drain()
+    assert taken_over == [True]
+    assert metrics.outcomes == [("failed", "lease_lost")]
+    async with database.transaction() as uow:
+        assert await uow.outbox.counts() == {"claimed": 1}  # still w2's to settle

@@ -45,6 +45,8 @@ def upgrade() -> None:
         sa.Column("department", sa.String(length=200), nullable=False),
         sa.Column("location", sa.String(length=200), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("org_timezone", sa.String(length=64), nullable=False),
+        sa.Column("org_language", sa.String(length=8), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=True),
@@ -66,9 +68,10 @@ def upgrade() -> None:
     op.create_table(
         "processed_event",
         sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("tenant", sa.String(length=128), nullable=False),
         sa.Column("event_id", sa.String(length=200), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("platform", "event_id", name=op.f("pk_processed_event")),
+        sa.PrimaryKeyConstraint("platform", "tenant", "event_id", name=op.f("pk_processed_event")),
     )
     with op.batch_alter_table("processed_event", schema=None) as batch_op:
         batch_op.create_index(

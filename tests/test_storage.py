@@ -1,0 +1,112 @@
+"""Storage rules that the rest of the program relies on, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.errors import ConfigError
+from bot.settings import database_url
+from storage.db import Database, NestedTransaction
+from storage.people import IdentityKey
+
+
+async def test_a_unit_of_work_inside_another_is_refused(database: Database) -> None:
+    async with database.transaction():
+        with pytest.raises(NestedTransaction):
+            async with database.transaction():
+                pass
+
+
+async def test_event_ids_are_deduplicated_per_tenant(database: Database) -> None:
+    now = FrozenClock().now()
+    async with database.transaction() as uow:
+        assert await uow.events.first_time("teams", "tenant-a", "1", now)
+        assert await uow.events.first_time("teams", "tenant-b", "1", now)
+        assert not await uow.events.first_time("teams", "tenant-a", "1", now)
+
+
+async def test_one_person_across_platforms_is_linked_by_email(database: Database) -> None:
+    now = FrozenClock().now()
+    async with database.transaction() as uow:
+        slack, _, first = await uow.people.resolve(
+            IdentityKey("slack", "T1", "U1", email="Ana@Example.com"), now)
+        teams, _, _ = await uow.people.resolve(
+            IdentityKey("teams", "tid", "aad-1", email="ana@example.com"), now)
+        again, _, later = await uow.people.resolve(IdentityKey("slack", "T1", "U1"), now)
+    assert first and not later
+    assert slack.id == teams.id == again.id
+
+
+async def test_scheduling_the_same_key_twice_keeps_one_row(database: Database) -> None:
+    now = FrozenClock().now()
+    async with database.transaction() as uow:
+        assert await uow.due.schedule("x", "same", now)
+    async with database.transaction() as uow:
+        assert not await uow.due.schedule("x", "same", now)
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("", "sqlite+aiosqlite:///peerlink.db"),
+        ("postgres://u:p@db/x", "postgresql+asyncpg://u:p@db/x"),
+        ("postgresql://u@db/x", "postgresql+asyncpg://u@db/x"),
+        ("postgresql+asyncpg://u@db/x", "postgresql+asyncpg://u@db/x"),
+        ("sqlite:///data/p.db", "sqlite+aiosqlite:///data/p.db"),
+    ],
+)
+def test_database_urls_are_normalised_to_the_async_drivers(raw: str, url: str) -> None:
+    assert database_url(raw) == url
+
+
+@pytest.mark.parametrize("raw", ["foo", "mysql://u@db/x", "postgresql+psycopg2://u@db/x"])
+def test_unsupported_database_urls_are_configuration_errors(raw: str) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        database_url(raw)
+
+
+async def test_another_process_holding_sqlite_does_not_freeze_the_loop(
+    sqlite_db: Database,
+) -> None:
+    """While another process holds the write lock, we wait with the loop still serving."""
+    import asyncio
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    path = make_url(sqlite_db.url).database
+    assert path
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # "another process" takes the write lock
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def write() -> None:
+        async with sqlite_db.transaction() as uow:
+            await uow.due.schedule("x", "waited", FrozenClock().now())
+
+    beat = asyncio.create_task(heartbeat())
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writer.done() and ticks >= 10  # waiting, and the loop kept running
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(writer, timeout=5)
+    beat.cancel()
+    async with sqlite_db.transaction() as uow:
+        assert not await uow.due.schedule("x", "waited", FrozenClock().now())
+
+
+async def test_long_event_ids_are_kept_as_digests(database: Database) -> None:
+    now = FrozenClock().now()
+    long_id = "web:" + "x" * 300
+    async with database.transaction() as uow:
+        assert await uow.events.first_time("web", "local", long_id, now)
+        assert not await uow.events.first_time("web", "local", long_id, now)
+        assert await uow.events.first_time("web", "local", long_id + "y", now)
