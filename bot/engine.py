@@ -9,26 +9,27 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.clock import Clock
 from bot.config import ProgramConfig
 from bot.crisis import CrisisScreen, Screening, crisis_reply
+from bot.delivery import PlatformSender
+from bot.errors import TemporarilyUnavailable
+from bot.failsafe import Failsafe
 from bot.flows.welcome import welcome
 from bot.i18n import Catalogs, negotiate
-from bot.logcontext import bind_correlation_id
-from bot.messages import Inbound, Outbound
+from bot.logcontext import bind_correlation_id, correlation_id
+from bot.messages import Inbound, Outbound, Platform
 from bot.outbox import enqueue
 from bot.router import Router
 from bot.text import clean, words
 from bot.turn import Turn
 from bot.ui import Card
-from storage.db import Database, UnitOfWork
+from storage.db import Conflict, Database, DatabaseUnavailable, UnitOfWork
 from storage.people import IdentityKey
 
 log = logging.getLogger("peerlink.engine")
@@ -59,46 +60,72 @@ class Engine:
         *,
         on_enqueued: Callable[[], None] | None = None,
         metrics: EngineMetrics | None = None,
+        direct: Mapping[Platform, PlatformSender] | None = None,
     ) -> None:
         self._db = db
         self._s = services
+        self._failsafe = Failsafe(services.config, services.catalogs, direct or {})
         self._on_enqueued = on_enqueued
         self._metrics = metrics
 
     async def handle(self, inbound: Inbound) -> list[int]:
-        """Handle one inbound event; returns the ids of the outbox rows it wrote."""
-        correlation_id = bind_correlation_id(uuid.uuid4().hex[:16])
+        """Handle one inbound event; returns the ids of the outbox rows it wrote.
+
+        Raises :class:`TemporarilyUnavailable` when nothing could be recorded, so
+        the adapter can ask the platform to retry. A crisis message is answered
+        even then, straight through its platform's sender.
+        """
+        if correlation_id.get() == "-":
+            bind_correlation_id(uuid.uuid4().hex[:16])
         if self._metrics:
             self._metrics.received(inbound.author.platform.value)
         text = clean(inbound.text) if inbound.text is not None else None
         screening = self._s.screen.screen(_free_text(text, inbound))
+        ids: list[int] | None
         try:
-            ids = await self._handle(inbound, text, screening)
-        except IntegrityError:
-            log.info("duplicate event skipped", extra={"event_id": inbound.event_id})
-            return []
+            ids = await self._handle_with_retry(inbound, text, screening)
+        except (Conflict, DatabaseUnavailable):
+            log.error("the database failed twice for one turn", exc_info=True,
+                      extra={"event_id": inbound.event_id})
+            ids = None
         except Exception:
-            log.exception("handling failed", extra={"correlation_id": correlation_id})
+            log.exception("handling failed", extra={"event_id": inbound.event_id})
             if self._metrics:
                 self._metrics.failed()
             ids = await self._apologise(inbound, screening)
+        if ids is None:
+            if screening.crisis:
+                await self._failsafe.send_crisis(inbound)
+                return []
+            raise TemporarilyUnavailable("nothing could be recorded; retry later")
         if ids and self._on_enqueued is not None:
             self._on_enqueued()
         return ids
+
+    async def _handle_with_retry(
+        self, inbound: Inbound, text: str | None, screening: Screening
+    ) -> list[int]:
+        """One retry for a collision (two first messages at once) or a busy database."""
+        try:
+            return await self._handle(inbound, text, screening)
+        except (Conflict, DatabaseUnavailable) as exc:
+            log.warning("retrying a turn", extra={"event_id": inbound.event_id,
+                                                  "reason": type(exc).__name__})
+            return await self._handle(inbound, text, screening)
 
     async def _handle(self, inbound: Inbound, text: str | None, screening: Screening) -> list[int]:
         async with self._db.transaction() as uow:
             now = self._s.clock.now()
             author = inbound.author
-            if not await uow.events.first_time(author.platform, inbound.event_id, now):
+            if not await uow.events.first_time(
+                author.platform, author.tenant, inbound.event_id, now
+            ):
                 log.info("duplicate event skipped", extra={"event_id": inbound.event_id})
                 return []
             turn = await self._turn(uow, inbound, text)
             if screening.crisis:
-                log.warning(
-                    "crisis screen matched",
-                    extra={"person_id": turn.person.id, "category": screening.category},
-                )
+                # No person id here: this line must not become a list of who was in crisis.
+                log.warning("crisis screen matched", extra={"category": screening.category})
                 outbound: list[Outbound] = [crisis_reply(turn)]
                 route_name = "crisis"
             else:
@@ -121,7 +148,10 @@ class Engine:
         key = IdentityKey(a.platform, a.tenant, a.user_id, a.email, a.display_name, a.locale)
         now = self._s.clock.now()
         person, identity, first = await uow.people.resolve(key, now)
-        lang = person.language or negotiate(a.locale)
+        if first:  # messages that waited for a way to reach this person can go now
+            await uow.outbox.readdress(person.id, identity.id, identity.platform, now)
+        # Their own choice, else their platform's language, else the directory's.
+        lang = person.language or negotiate(a.locale, person.org_language)
         return Turn(
             inbound=inbound,
             person=person,
@@ -152,7 +182,7 @@ class Engine:
         known = {(turn.person.id, a.platform.value): (turn.identity_id, a.platform.value)}
         return await enqueue(uow, source, outbound, turn.now, known)
 
-    async def _apologise(self, inbound: Inbound, screening: Screening) -> list[int]:
+    async def _apologise(self, inbound: Inbound, screening: Screening) -> list[int] | None:
         """The one error path: tell the person it was us, keep every state consistent."""
         try:
             async with self._db.transaction() as uow:
@@ -170,7 +200,7 @@ class Engine:
                 return await enqueue(uow, source, outbound, self._s.clock.now())
         except Exception:
             log.exception("could not tell the person about a failure")
-            return []
+            return None
 
 
 def _free_text(text: str | None, inbound: Inbound) -> Iterable[str]:

@@ -17,3 +17,7 @@ class InvalidInput(PeerlinkError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class TemporarilyUnavailable(PeerlinkError):
+    """Nothing could be recorded (the database is down): the platform should retry."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import unicodedata
 from collections.abc import Callable, Iterable
 from importlib.resources import files
 
@@ -28,6 +29,20 @@ def negotiate(*candidates: str) -> str:
         if primary in SUPPORTED:
             return primary
     return DEFAULT
+
+
+# Words people use for a language, in either language, folded (no accents).
+_LANGUAGE_WORDS = {
+    "en": "en", "english": "en", "anglais": "en",
+    "fr": "fr", "french": "fr", "francais": "fr",
+}
+
+
+def language_for(word: str) -> str | None:
+    """The supported language a word or tag names ("Français", "fr-CA"), or None."""
+    decomposed = unicodedata.normalize("NFKD", word.strip().casefold())
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _LANGUAGE_WORDS.get(folded.replace("_", "-").split("-")[0])
 
 
 def N_(message: str) -> str:

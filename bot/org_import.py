@@ -9,17 +9,12 @@ database as it was after the first time.
 from __future__ import annotations
 
 import csv
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel import Locale
-
+from bot import org_fields as fields
 from storage.db import Database
 from storage.people import OrgRecord
 
@@ -36,20 +31,6 @@ COLUMNS = (
 )
 # Every column is required: a missing one would silently blank that field for everyone.
 _HEADER_HINT = ",".join(COLUMNS)
-_MAX_EMAIL = 320
-_MAX_TEXT = 200
-_EARLIEST_START = date(1950, 1, 1)
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-# Bidi embeddings, overrides and isolates reorder what an operator sees in a terminal.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_LANGUAGES = dict.fromkeys(("en", "english", "anglais"), "en") | dict.fromkeys(
-    ("fr", "french", "français", "francais"), "fr"
-)
-# CLDR region codes babel knows that are not countries.
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
-# Zones that name no place: "localtime" is whatever the host machine uses.
-_NOT_ZONES = frozenset({"localtime", "Factory"})
 
 
 @dataclass(frozen=True)
@@ -80,10 +61,6 @@ class ImportResult:
     updated: int
 
 
-class _Invalid(ValueError):
-    """A field value was rejected; the message is for the operator."""
-
-
 @dataclass(frozen=True)
 class _Row:
     line: int
@@ -98,122 +75,6 @@ class _Parsed:
     email: str
     manager_email: str
     record: OrgRecord | None
-
-
-def _quoted(value: str) -> str:
-    shown = value if len(value) <= 60 else value[:57] + "..."
-    return f'"{shown}"'
-
-
-def _clean(raw: str) -> str:
-    """Strip zero-width characters and surrounding whitespace, NFC-normalise, reject controls."""
-    value = unicodedata.normalize("NFC", raw.translate(_ZERO_WIDTH).strip())
-    for char in value:
-        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
-            raise _Invalid(f"contains a control character (U+{ord(char):04X})")
-    return value
-
-
-def _text(value: str) -> str:
-    if len(value) > _MAX_TEXT:
-        raise _Invalid(f"is {len(value)} characters long; the limit is {_MAX_TEXT}")
-    return value
-
-
-def _email(value: str) -> str:
-    email = value.lower()
-    local, at, domain = email.partition("@")
-    if not at or not local or not domain or "@" in domain or any(c.isspace() for c in email):
-        raise _Invalid(f"{_quoted(value)} is not an email address")
-    if len(email) > _MAX_EMAIL:
-        raise _Invalid(f"is {len(email)} characters long; the limit is {_MAX_EMAIL}")
-    return email
-
-
-def _required(check: Callable[[str], str]) -> Callable[[str], str]:
-    def required(value: str) -> str:
-        if not value:
-            raise _Invalid("is required")
-        return check(value)
-
-    return required
-
-
-def _optional(check: Callable[[str], str]) -> Callable[[str], str]:
-    return lambda value: check(value) if value else ""
-
-
-@cache
-def _countries() -> frozenset[str]:
-    codes = Locale("en").territories.keys()
-    return frozenset(c for c in codes if len(c) == 2 and c.isalpha()) - _NOT_COUNTRIES
-
-
-def _country(value: str) -> str:
-    code = value.upper()
-    if code not in _countries():
-        raise _Invalid(f"{_quoted(value)} is not an ISO 3166 two-letter country code (e.g. FR)")
-    return code
-
-
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones() - _NOT_ZONES)
-
-
-@cache
-def _zone_spellings() -> dict[str, str]:
-    """Known zone keys by their lower-case form, to suggest the right spelling."""
-    return {key.lower(): key for key in _zones()}
-
-
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        known = False
-    else:
-        known = value in _zones()  # exact spelling, so it loads on every host
-    if known:
-        return value
-    close = _zone_spellings().get(value.lower())
-    hint = f'; did you mean "{close}"?' if close else " (e.g. Europe/Paris)"
-    raise _Invalid(f"{_quoted(value)} is not an IANA timezone{hint}")
-
-
-def _language(value: str) -> str:
-    primary = re.split(r"[-_]", value.lower(), maxsplit=1)[0]
-    if primary not in _LANGUAGES:
-        raise _Invalid(f"{_quoted(value)} is not a supported language (en or fr)")
-    return _LANGUAGES[primary]
-
-
-def _start_date(value: str, today: date) -> date:
-    try:
-        if not _ISO_DATE.fullmatch(value):
-            raise ValueError(value)
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise _Invalid(f"{_quoted(value)} is not a date in the form YYYY-MM-DD") from None
-    try:
-        latest = today.replace(year=today.year + 2)
-    except ValueError:  # 29 February
-        latest = date(today.year + 2, 2, 28)
-    if not _EARLIEST_START <= day <= latest:
-        raise _Invalid(f"{value} is not between {_EARLIEST_START} and {latest}")
-    return day
-
-
-_CHECKS: dict[str, Callable[[str], str]] = {
-    "email": _required(_email),
-    "name": _required(_text),
-    "manager_email": _optional(_email),
-    "department": _text,
-    "location": _text,
-    "country": _optional(_country),
-    "timezone": _optional(_timezone),
-    "language": _optional(_language),
-}
 
 
 def _read_rows(stream: TextIO, problems: list[RowProblem]) -> list[_Row]:
@@ -240,7 +101,10 @@ def _read_rows(stream: TextIO, problems: list[RowProblem]) -> list[_Row]:
 
 
 def _column_names(header: _Row) -> list[str]:
-    return [cell.lstrip("\ufeff").translate(_ZERO_WIDTH).strip().lower() for cell in header.cells]
+    return [
+        cell.lstrip("\ufeff").translate(fields.ZERO_WIDTH).strip().lower()
+        for cell in header.cells
+    ]
 
 
 def _header_problems(header: _Row) -> list[RowProblem]:
@@ -274,12 +138,12 @@ def _parse_row(row: _Row, columns: list[str], today: date) -> tuple[_Parsed, lis
     start_date: date | None = None
     for column in columns:
         try:
-            value = _clean(raw[column])
+            value = fields.clean(raw[column])
             if column == "start_date":
-                start_date = _start_date(value, today) if value else None
+                start_date = fields.start_date(value, today) if value else None
             else:
-                values[column] = _CHECKS[column](value)
-        except _Invalid as exc:
+                values[column] = fields.CHECKS[column](value)
+        except fields.Invalid as exc:
             problems.append(RowProblem(row.line, column, str(exc)))
     email, boss = values.get("email", ""), values.get("manager_email", "")
     if problems:
@@ -301,8 +165,8 @@ def _parse_row(row: _Row, columns: list[str], today: date) -> tuple[_Parsed, lis
 def _salvage_email(cells: list[str], index: int) -> str:
     """The email of a misshapen row, if readable, so its reports don't cascade into errors."""
     try:
-        return _email(_clean(cells[index])) if index < len(cells) else ""
-    except _Invalid:
+        return fields.email(fields.clean(cells[index])) if index < len(cells) else ""
+    except fields.Invalid:
         return ""
 
 

@@ -27,6 +27,13 @@ from storage.outbox import ClaimedMessage
 
 log = logging.getLogger("peerlink.delivery")
 
+# A platform asking us to wait (HTTP 429) gets this many times the attempts.
+RETRY_PATIENCE = 4
+
+
+def _is_crisis(item: ClaimedMessage) -> bool:
+    return item.priority <= Priority.CRISIS
+
 
 class DeliveryMetrics(Protocol):
     def delivered(self, platform: str, outcome: str, reason: str) -> None: ...
@@ -104,11 +111,28 @@ class OutboxWorker:
             await self._deliver(item)
 
     async def _deliver(self, item: ClaimedMessage) -> None:
-        if item.attempts > self._opt.max_attempts:
-            await self._settle(item, DeliveryResult.failed("attempts_exhausted"))
+        if item.attempts > self._opt.max_attempts * RETRY_PATIENCE and not _is_crisis(item):
+            # Claimed over and over without ever settling: a crash loop.
+            await self._settle(item, DeliveryResult.failed("attempts_exhausted"), final=True)
             return
-        sender = self._senders[Platform(item.platform)]
-        delivery = Delivery(
+        try:
+            delivery = self._delivery(item)
+        except (KeyError, TypeError, ValueError):
+            log.error("unreadable outbox message", extra={"outbox_id": item.id})
+            await self._settle(item, DeliveryResult.failed("bad_payload"), final=True)
+            return
+        try:
+            result = await self._senders[delivery.platform].send(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("sender raised", extra={"outbox_id": item.id}, exc_info=True)
+            result = DeliveryResult.failed(type(exc).__name__)
+        await self._settle(item, result)
+
+    @staticmethod
+    def _delivery(item: ClaimedMessage) -> Delivery:
+        return Delivery(
             key=item.key,
             platform=Platform(item.platform),
             address=item.address,
@@ -118,45 +142,47 @@ class OutboxWorker:
             locale=item.payload.get("lang", "en"),
             attempt=item.attempts,
         )
-        try:
-            result = await sender.send(delivery)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("sender raised", extra={"outbox_id": item.id}, exc_info=True)
-            result = DeliveryResult.failed(type(exc).__name__)
-        await self._settle(item, result)
 
-    async def _settle(self, item: ClaimedMessage, result: DeliveryResult) -> None:
+    async def _settle(
+        self, item: ClaimedMessage, result: DeliveryResult, *, final: bool = False
+    ) -> None:
         now = self._clock.now()
         owner = self._opt.owner
         outcome, reason = result.outcome, result.reason or result.outcome.value
         async with self._db.transaction() as uow:
             if outcome is Outcome.SENT:
-                await uow.outbox.mark_sent(item.id, owner, now)
+                held = await uow.outbox.mark_sent(item.id, owner, now)
             elif outcome is Outcome.UNDELIVERABLE:
-                await uow.outbox.undeliverable(item.id, owner, reason)
-            elif self._exhausted(item, result):
+                held = await uow.outbox.undeliverable(item.id, owner, reason)
+            elif final or self._exhausted(item, result):
                 outcome = Outcome.FAILED
-                await uow.outbox.dead_letter(item.id, owner, reason)
+                held = await uow.outbox.dead_letter(item.id, owner, reason)
                 log.error(
                     "dead letter",
                     extra={"outbox_id": item.id, "platform": item.platform, "reason": reason},
                 )
                 reason = "dead_letter"
             else:
-                when = now + timedelta(seconds=self._delay(item.attempts, result.retry_after))
-                await uow.outbox.retry_at(item.id, owner, when, reason)
+                when = now + timedelta(seconds=self._delay(item, result.retry_after))
+                held = await uow.outbox.retry_at(item.id, owner, when, reason)
+        if not held:
+            # Our lease ran out and another worker took the row: its result stands.
+            log.warning("lease lost before settling", extra={"outbox_id": item.id})
+            outcome, reason = Outcome.FAILED, "lease_lost"
         if self._metrics is not None:
             self._metrics.delivered(item.platform, outcome.value, reason)
 
     def _exhausted(self, item: ClaimedMessage, result: DeliveryResult) -> bool:
+        if _is_crisis(item):
+            return False  # a crisis reply is never given up on; it keeps retrying, logged
         # Being asked to wait (429) is not a failure: it gets more patience.
-        limit = self._opt.max_attempts * (4 if result.outcome is Outcome.RETRY else 1)
-        return item.attempts >= limit
+        patience = RETRY_PATIENCE if result.outcome is Outcome.RETRY else 1
+        return item.attempts >= self._opt.max_attempts * patience
 
-    def _delay(self, attempts: int, retry_after: float | None) -> float:
+    def _delay(self, item: ClaimedMessage, retry_after: float | None) -> float:
+        # Crisis replies retry at least every 30 s, whatever the backoff has reached.
+        cap = min(self._opt.max_backoff, 30.0) if _is_crisis(item) else self._opt.max_backoff
         if retry_after is not None and retry_after >= 0:
-            return min(retry_after, self._opt.max_backoff)
-        ceiling = min(self._opt.base_backoff * 2 ** max(attempts - 1, 0), self._opt.max_backoff)
+            return min(retry_after, cap)
+        ceiling = min(self._opt.base_backoff * 2 ** max(item.attempts - 1, 0), cap)
         return float(ceiling * self._rng.uniform(0.5, 1.0))

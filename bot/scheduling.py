@@ -92,6 +92,8 @@ async def housekeeping(db: Database, clock: Clock) -> None:
         expired = await uow.conversations.purge_expired(now)
         events = await uow.events.purge_before(now - timedelta(days=7))
         done = await uow.due.purge_done(now - timedelta(days=30))
+        outbox = await uow.outbox.purge_settled(now - timedelta(days=7), now - timedelta(days=30))
     log.info(
-        "housekeeping", extra={"states": expired, "events": events, "due_work": done}
+        "housekeeping",
+        extra={"states": expired, "events": events, "due_work": done, "outbox": outbox},
     )

@@ -44,7 +44,7 @@ class Settings:
         keys = tuple(k.strip() for k in env.get("PEERLINK_SECRET_KEY", "").split(",") if k.strip())
         config = env.get("PEERLINK_CONFIG", "").strip()
         return cls(
-            database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            database_url=database_url(env.get("DATABASE_URL", "")),
             host=env.get("PEERLINK_HOST", "").strip() or "127.0.0.1",
             port=_int(env, "PORT", 3978, 1, 65535),
             secret_keys=keys,
@@ -67,6 +67,29 @@ class Settings:
             microsoft_app_type=env.get("MICROSOFT_APP_TYPE", "").strip() or "MultiTenant",
             microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
         )
+
+
+_SCHEMES = {
+    "postgres": "postgresql+asyncpg",  # what Heroku-style platforms set
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+}
+
+
+def database_url(raw: str) -> str:
+    """The URL with the async driver this program uses; other schemes are refused."""
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_DATABASE_URL
+    scheme, sep, rest = raw.partition("://")
+    driver = _SCHEMES.get(scheme.lower()) if sep else None
+    if driver is None:
+        raise ConfigError(
+            "DATABASE_URL must start with postgresql:// (or postgres://) or sqlite:///"
+        )
+    return f"{driver}://{rest}"
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

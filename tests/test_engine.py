@@ -146,7 +146,8 @@ async def test_settings_form_rejects_bad_values_and_changes_nothing(
     async with h.runtime.db.transaction() as uow:
         person = await uow.people.by_email(alice.email)
         assert person is not None
-        assert (person.language, person.timezone) == ("", "America/Toronto")
+        assert (person.language, person.timezone) == ("", "")
+        assert person.effective_timezone == "America/Toronto"
 
 
 async def test_submitting_an_old_settings_form_again_is_stale(h: Harness) -> None:
@@ -170,11 +171,11 @@ async def test_conversation_state_times_out(h: Harness) -> None:
 
 async def test_cancel_leaves_the_form_and_changes_nothing(h: Harness) -> None:
     alice = await h.person()
-    await h.send("settings", as_=alice)
-    inbound = Inbound(h.author(alice), "c1", action=Action("form.cancel", "settings.save"))
-    replies = await h.deliver(inbound)
+    form = (await h.send("settings", as_=alice)).form()
+    cancel = Action("form.cancel", form.submit.value)
+    replies = await h.deliver(Inbound(h.author(alice), "c1", action=cancel))
     assert replies.card().text == "Cancelled. Nothing was changed."
-    again = await h.deliver(Inbound(h.author(alice), "c2", action=Action("form.cancel")))
+    again = await h.deliver(Inbound(h.author(alice), "c2", action=cancel))
     assert "out of date" in again.card().text
 
 
@@ -260,3 +261,75 @@ async def test_a_failure_on_our_side_is_apologised_for_and_changes_nothing(
     failing["on"] = False
     retried = await h.send("flaky", as_=alice, event_id="ev")
     assert retried.card().text == "worked"
+
+
+class _DownDatabase:
+    """Stands in for a database that cannot be reached at all."""
+
+    def __init__(self, real: Database) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    def transaction(self) -> object:
+        from storage.db import DatabaseUnavailable
+
+        raise DatabaseUnavailable("connection refused")
+
+
+async def test_crisis_is_answered_directly_when_the_database_is_down(
+    sqlite_db: Database,
+) -> None:
+    h = await Harness.start(sqlite_db)
+    alice = await h.person()
+    h.runtime.engine._db = _DownDatabase(sqlite_db)  # type: ignore[assignment]
+    ids = await h.runtime.engine.handle(
+        Inbound(h.author(alice), "down-1", text="I want to kill myself")
+    )
+    assert ids == []
+    sent = h.sender.to(alice.email)
+    assert [d.priority for d in sent] == [Priority.CRISIS]
+    assert "911" in sent[0].body.text  # the default country's emergency number
+
+
+async def test_an_ordinary_message_while_the_database_is_down_asks_for_a_retry(
+    sqlite_db: Database,
+) -> None:
+    from bot.errors import TemporarilyUnavailable
+
+    h = await Harness.start(sqlite_db)
+    alice = await h.person()
+    h.runtime.engine._db = _DownDatabase(sqlite_db)  # type: ignore[assignment]
+    with pytest.raises(TemporarilyUnavailable):
+        await h.runtime.engine.handle(Inbound(h.author(alice), "down-2", text="help"))
+    assert h.sender.deliveries == []
+
+
+async def test_reopening_a_flow_after_its_state_expired_works(h: Harness) -> None:
+    alice = await h.person()
+    await h.send("settings", as_=alice)
+    h.clock.advance(timedelta(hours=1))
+    form = (await h.send("settings", as_=alice)).form()
+    saved = await h.submit(form, {"language": "en", "timezone": "UTC"}, as_=alice)
+    assert saved.card().text == "Your settings are saved."
+
+
+async def test_cancel_on_an_old_form_leaves_the_live_one_alone(h: Harness) -> None:
+    alice = await h.person()
+    old = (await h.send("settings", as_=alice)).form()
+    live = (await h.send("settings", as_=alice)).form()
+    stale = await h.deliver(
+        Inbound(h.author(alice), "c-old", action=Action("form.cancel", old.submit.value))
+    )
+    assert "out of date" in stale.card().text
+    saved = await h.submit(live, {"language": "en", "timezone": "UTC"}, as_=alice)
+    assert saved.card().text == "Your settings are saved."
+
+
+async def test_a_language_chosen_in_peerlink_survives_an_org_reimport(h: Harness) -> None:
+    alice = await h.person(language="en")
+    await h.send("langue fr", as_=alice)
+    await h.person(alice.name, email=alice.email, language="en")  # the directory again
+    replies = await h.send("help", as_=alice)
+    assert "Voici ce que vous pouvez faire" in replies.card().text

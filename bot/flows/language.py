@@ -12,25 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.i18n import LANGUAGE_NAMES, SUPPORTED
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED, language_for
 from bot.messages import Outbound
-from bot.text import fold
 from bot.turn import Turn
 from bot.ui import Button, Card
-
-_ALIASES = {
-    "en": "en", "english": "en", "anglais": "en",
-    "fr": "fr", "french": "fr", "francais": "fr",
-}
 
 
 async def language(turn: Turn) -> Sequence[Outbound]:
     """The command: with a language word it switches, else it offers the choice."""
-    wanted = [w for w in turn.words[1:] if w in _ALIASES] or [
-        w for w in turn.words[:1] if w in ("english", "francais")
+    named = [language_for(w) for w in turn.words[1:]] or [
+        language_for(w) for w in turn.words[:1] if w in ("english", "francais")
     ]
+    wanted = [lang for lang in named if lang]
     if wanted:
-        return await _switch(turn, _ALIASES[wanted[0]])
+        return await _switch(turn, wanted[0])
     return [turn.reply(choice_card(turn))]
 
 
@@ -40,7 +35,7 @@ async def choose(turn: Turn) -> Sequence[Outbound]:
 
 async def set_from_action(turn: Turn) -> Sequence[Outbound]:
     action = turn.inbound.action
-    value = _ALIASES.get(fold(action.value)) if action is not None else None
+    value = language_for(action.value) if action is not None else None
     if value is None:
         _ = turn.gettext
         card = choice_card(turn, _("I can speak English or French only. Nothing was changed."))

@@ -5,19 +5,18 @@
 | any                | "settings" / menu button        | settings/form      | the form            |
 | settings/form      | submit, live token, valid       | (none)             | confirmation        |
 | settings/form      | submit, live token, invalid     | settings/form      | what is wrong, form |
-| settings/form      | cancel                          | (none)             | "nothing changed"   |
+| settings/form      | cancel (live token)             | (none)             | "nothing changed"   |
 | anything else      | submit or cancel (old card)     | unchanged          | stale-card reply    |
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.flows.menu import stale_card
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED
 from bot.messages import Outbound
+from bot.places import is_timezone
 from bot.turn import Turn
 from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option
 
@@ -49,8 +48,9 @@ def settings_form(turn: Turn, token: str, problem: str = "") -> Form:
             ),
             ChoiceInput(
                 "timezone", _("Timezone"),
-                tuple(Option(z.replace("_", " "), z) for z in _zones(turn.person.timezone)),
-                initial=turn.person.timezone,
+                tuple(Option(z.replace("_", " "), z)
+                      for z in _zones(turn.person.effective_timezone)),
+                initial=turn.person.effective_timezone,
             ),
         ),
         submit=Button(_("Save"), "settings.save", token, style="primary"),
@@ -70,7 +70,7 @@ async def save(turn: Turn) -> Sequence[Outbound]:
     _ = turn.gettext
     lang = action.values.get("language", "")
     zone = action.values.get("timezone", "")
-    if lang not in SUPPORTED or not _valid_zone(zone):
+    if lang not in SUPPORTED or not is_timezone(zone):
         problem = _("Please choose a language and a timezone from the lists. Nothing was saved.")
         return [turn.reply(settings_form(turn, action.value, problem))]
     await turn.leave()
@@ -87,22 +87,8 @@ async def save(turn: Turn) -> Sequence[Outbound]:
 async def cancel(turn: Turn) -> Sequence[Outbound]:
     """Any form's cancel button: leave the flow, change nothing."""
     _ = turn.gettext
-    if turn.state is None:
-        return [stale_card(turn)]
+    action = turn.inbound.action
+    if turn.state is None or action is None or action.value != turn.state.token:
+        return [stale_card(turn)]  # an old form's cancel leaves the live one alone
     await turn.leave()
     return [turn.reply(Card(text=_("Cancelled. Nothing was changed.")))]
-
-
-@cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def _valid_zone(zone: str) -> bool:
-    if zone not in _known_zones():
-        return False
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
