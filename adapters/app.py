@@ -23,7 +23,7 @@ from storage.db import DatabaseUnavailable
 log = logging.getLogger("peerlink.app")
 
 RUNTIME = web.AppKey("runtime", Runtime)
-MAX_BODY = 256 * 1024
+MAX_BODY = 1024 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -43,6 +43,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
             app,
             handle=runtime.engine.handle,
             list_people=lambda: _demo_people(runtime),
+            find_person=lambda email: _demo_person(runtime, email),
             sender=web_sender,
         )
     app.cleanup_ctx.append(_background)
@@ -87,12 +88,24 @@ async def _healthz(request: web.Request) -> web.Response:
 
 async def _metrics(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
-    with contextlib.suppress(Exception):
+    try:
         async with runtime.db.transaction() as uow:
             runtime.metrics.set_outbox(await uow.outbox.counts())
+    except DatabaseUnavailable:
+        log.warning("metrics: outbox depth unavailable, the database did not answer")
     return web.Response(body=runtime.metrics.render(),
                         content_type="text/plain", charset="utf-8",
                         headers={"X-Content-Type-Options": "nosniff"})
+
+
+async def _demo_person(runtime: Runtime, email: str) -> dict[str, str] | None:
+    """One person to chat as, by email, or None."""
+    async with runtime.db.transaction() as uow:
+        person = await uow.people.by_email(email)
+        if person is None or not person.email:
+            return None
+        return {"email": person.email, "name": person.display_name or person.email,
+                "department": person.department}
 
 
 async def _demo_people(runtime: Runtime) -> list[dict[str, str]]:

@@ -31,6 +31,7 @@ from storage.crypto import Cipher
 from storage.db import Database, DatabaseUnavailable, NotMigrated
 
 EXIT_USAGE = 2
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 T = TypeVar("T")
 
 log = logging.getLogger("peerlink.cli")
@@ -91,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
+    if settings.web_chat and host not in LOOPBACK:
+        raise ConfigError(
+            "the web chat lets anyone speak as anyone: serve it on 127.0.0.1 only, "
+            "or set PEERLINK_WEB_CHAT=false"
+        )
     _run(_ready(settings))
     started = time.monotonic()
     app = create_app(settings)

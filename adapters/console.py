@@ -2,15 +2,21 @@
 
 Cards are rendered as plain text with numbered choices; typing a number presses
 the matching button, select option or form action. Replies go through the
-outbox like on any platform, delivered by :class:`ConsoleSender`.
+outbox like on any platform, delivered by :class:`ConsoleSender`. The numbers
+always belong to the latest message: one without choices leaves none.
 
 | input                           | sent to the engine                               |
 |---------------------------------|--------------------------------------------------|
 | a number of a card's choice     | ``Action(choice.action, choice.value)``          |
 | the number of a form's submit   | each field asked in turn, then the submission    |
-| the number of a form's cancel   | ``Action("form.cancel", submit action)``         |
+| ... a choice field answered     | the form is left as it is; the line as text      |
+|     with words, not a number    |                                                  |
+| the number of a form's cancel   | ``Action("form.cancel", form's submit value)``   |
 | "/quit" or end of input         | nothing: the chat ends                           |
 | anything else                   | the text                                         |
+
+The console's own words are in the language of the latest delivery to the
+person, and before any, in the language Peerlink knows for them.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ import logging
 import textwrap
 import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from adapters.dedupe import SeenKeys
 from adapters.runtime import build_runtime
 from bot.delivery import Delivery, DeliveryResult
+from bot.i18n import DEFAULT, Catalogs, Gettext, negotiate
 from bot.messages import Action, Author, Inbound, Platform
 from bot.settings import Settings
 from bot.ui import Body, Card, ChoiceInput, Form, TextInput
@@ -50,14 +57,20 @@ class Choice:
     value: str = ""
 
 
+def _untranslated(message: str) -> str:
+    return message
+
+
 # Rendering -------------------------------------------------------------------
 
 
-def render_text(body: Body, width: int = 72) -> tuple[str, list[Choice]]:
+def render_text(
+    body: Body, width: int = 72, gettext: Gettext = _untranslated
+) -> tuple[str, list[Choice]]:
     """Render a card or a form as plain text, with the choices its numbers stand for."""
     if isinstance(body, Card):
         return _card(body, width)
-    return _form(body, width)
+    return _form(body, width, gettext)
 
 
 def _card(card: Card, width: int) -> tuple[str, list[Choice]]:
@@ -75,15 +88,15 @@ def _card(card: Card, width: int) -> tuple[str, list[Choice]]:
     return "\n".join(lines + _numbered(labels)), choices
 
 
-def _form(form: Form, width: int) -> tuple[str, list[Choice]]:
+def _form(form: Form, width: int, _: Gettext) -> tuple[str, list[Choice]]:
     lines = [*_title(form.title), *_wrap(form.text, width)]
     for item in form.inputs:
-        lines.extend(textwrap.wrap(_field_line(item), width, subsequent_indent="  "))
+        lines.extend(textwrap.wrap("- " + _field_line(item, _), width, subsequent_indent="  "))
     choices = [Choice(form.submit.action, form.submit.value)]
     labels = [form.submit.label]
     if form.cancel_label:
-        # Like the web chat: the cancel names the form it belongs to.
-        choices.append(Choice(CANCEL_ACTION, form.submit.action))
+        # Like the web chat: the cancel carries the form's live token, its submit value.
+        choices.append(Choice(CANCEL_ACTION, form.submit.value))
         labels.append(form.cancel_label)
     return "\n".join(lines + _numbered(labels)), choices
 
@@ -109,12 +122,15 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def _field_line(item: TextInput | ChoiceInput) -> str:
-    if isinstance(item, TextInput):
-        need = "" if item.required else ", optional"
-        return f"- {item.label} (up to {item.max_length} characters{need})"
-    options = ", ".join(o.label for o in item.options)
-    return f"- {item.label}: {options}"
+def _field_line(item: TextInput | ChoiceInput, _: Gettext) -> str:
+    if isinstance(item, ChoiceInput):
+        options = ", ".join(o.label for o in item.options)
+        return _("{field}:").format(field=item.label) + " " + options
+    if item.required:
+        return _("{label} (up to {limit} characters)").format(
+            label=item.label, limit=item.max_length)
+    return _("{label} (optional, up to {limit} characters)").format(
+        label=item.label, limit=item.max_length)
 
 
 def _numbered(labels: list[str]) -> list[str]:
@@ -129,30 +145,44 @@ class ConsoleSender:
 
     ``Delivery.address`` is ``{"user_id": "<email>", ...}``. Deliveries for anyone
     else wait in the outbox (they may chat later). The delivery key is the
-    idempotency key: a delivery offered twice is shown once.
+    idempotency key: a delivery offered twice is shown once. ``lang`` is the
+    language of the console's own words: each delivery's locale replaces it.
     """
 
     platform: Platform = Platform.CONSOLE
 
     def __init__(
-        self, user_id: str, out: TextIO, *, width: int = 72, keys_kept: int = 10_000
+        self,
+        user_id: str,
+        out: TextIO,
+        *,
+        lang: str = DEFAULT,
+        catalogs: Catalogs | None = None,
+        width: int = 72,
+        keys_kept: int = 10_000,
     ) -> None:
         self.user_id = user_id
+        self.lang = lang
+        self._catalogs = catalogs or Catalogs()
         self._out = out
         self._width = width
-        self._keys_kept = keys_kept
-        self._delivered: OrderedDict[str, None] = OrderedDict()
+        self._delivered = SeenKeys(keys_kept)
         self._choices: list[Choice] = []
         self._form: Form | None = None
 
     @property
+    def gettext(self) -> Gettext:
+        """Translates the console's own words into the person's language."""
+        return self._catalogs.gettext(self.lang)
+
+    @property
     def choices(self) -> list[Choice]:
-        """The numbered choices last shown (a message without any keeps the previous)."""
+        """The numbered choices of the latest message (none if it had none)."""
         return list(self._choices)
 
     @property
     def form(self) -> Form | None:
-        """The form whose choices are the current ones, if they belong to a form."""
+        """The latest message, if it is a form."""
         return self._form
 
     async def send(self, delivery: Delivery) -> DeliveryResult:
@@ -161,22 +191,18 @@ class ConsoleSender:
             return DeliveryResult.undeliverable("no_address")
         if user_id != self.user_id:
             return DeliveryResult.retry(60, "not_here")
-        if delivery.key in self._delivered:
+        lang = negotiate(delivery.locale) if delivery.locale else self.lang
+        text, choices = render_text(delivery.body, self._width, self._catalogs.gettext(lang))
+        if not self._delivered.add(delivery.key):
             return DeliveryResult.sent()
-        text, choices = render_text(delivery.body, self._width)
-        self._remember(delivery.key)
-        if choices:
-            self._choices = choices
-            self._form = delivery.body if isinstance(delivery.body, Form) else None
+        self.lang = lang
+        # Every message replaces the choices: a stale number never reopens an old card.
+        self._choices = choices
+        self._form = delivery.body if isinstance(delivery.body, Form) else None
         self._out.write(f"\n{text}\n")
         self._out.flush()
         log.debug("console delivery %s shown", delivery.key)
         return DeliveryResult.sent()
-
-    def _remember(self, key: str) -> None:
-        self._delivered[key] = None
-        while len(self._delivered) > self._keys_kept:
-            self._delivered.popitem(last=False)
 
 
 # The chat loop ---------------------------------------------------------------
@@ -187,24 +213,28 @@ ReadLine = Callable[[], Awaitable[str | None]]
 async def run_chat(settings: Settings, email: str, stdin: TextIO, stdout: TextIO) -> int:
     """Chat as the person with ``email`` until "/quit" or end of input; returns an exit code."""
     email = email.strip().lower()
-    sender = ConsoleSender(email, stdout)
+    catalogs = Catalogs()
+    sender = ConsoleSender(email, stdout, catalogs=catalogs)
     runtime = build_runtime(settings, {Platform.CONSOLE: sender}, deliver_to=email)
+    say = _printer(stdout)
     try:
         async with runtime.db.transaction() as uow:
             person = await uow.people.by_email(email)
-            name = person.display_name if person is not None else ""
-        if person is None:
-            stdout.write(f"No one with the email {email}; load people with "
-                         "`peerlink import-org` or `peerlink seed-demo`.\n")
-            stdout.flush()
-            return 2
-        stdout.write(f"Chatting as {name or email}. "
-                     "Type a message, a number to choose, or /quit.\n")
-        stdout.flush()
+            if person is None:
+                _ = catalogs.gettext(DEFAULT)
+                say(_("No one with the email {email}; load people with "
+                      "`peerlink import-org` or `peerlink seed-demo`.").format(email=email))
+                return 2
+            name = person.display_name or ""
+            # The language the engine will answer in, until a delivery says otherwise.
+            sender.lang = negotiate(person.language, person.org_language)
+        _ = sender.gettext
+        say(_("Chatting as {name}. Type a message, a number to choose, or /quit.")
+            .format(name=name or email))
         author = Author(platform=Platform.CONSOLE, tenant=TENANT, user_id=email,
                         email=email, display_name=name)
         reader = _LineReader(stdin, stdout, runtime.worker.drain)
-        chat = _Chat(author, sender, reader.readline, _printer(stdout))
+        chat = _Chat(author, sender, reader.readline, say)
         while (inbound := await chat.next_inbound()) is not None:
             await runtime.engine.handle(inbound)
             await runtime.worker.drain()
@@ -219,6 +249,13 @@ def _printer(out: TextIO) -> Callable[[str], None]:
         out.flush()
 
     return say
+
+
+@dataclass(frozen=True)
+class _Aside:
+    """A line typed while a form's choice was asked that answers none of its numbers."""
+
+    line: str
 
 
 @dataclass(frozen=True)
@@ -243,71 +280,92 @@ class _Chat:
                 return self._inbound(text=line)
             form = self.sender.form
             if form is not None and choice == Choice(form.submit.action, form.submit.value):
-                values = await self._fill(form)
-                if values is None:
-                    return None
-                return self._inbound(action=Action(choice.action, choice.value, values))
+                return await self._submit(form)
             return self._inbound(action=Action(choice.action, choice.value))
 
     def _inbound(self, *, text: str | None = None, action: Action | None = None) -> Inbound:
         return Inbound(author=self.author, event_id=f"console:{uuid.uuid4().hex}",
                        text=text, action=action)
 
-    async def _fill(self, form: Form) -> dict[str, str] | None:
+    async def _submit(self, form: Form) -> Inbound | None:
+        """The form's submission, or the words typed instead of a choice, as plain text."""
+        filled = await self._fill(form)
+        if filled is None:
+            return None
+        if isinstance(filled, _Aside):
+            # Never swallowed: the engine reads (and screens) what the person wrote.
+            _ = self.sender.gettext
+            self.say(_("The form was left as it is, and your message was sent on its own."))
+            return self._inbound(text=filled.line)
+        return self._inbound(action=Action(form.submit.action, form.submit.value, filled))
+
+    async def _fill(self, form: Form) -> dict[str, str] | _Aside | None:
         """Ask each field of ``form`` in turn; None when input ends on the way."""
         values: dict[str, str] = {}
         for item in form.inputs:
+            value: str | _Aside | None
             if isinstance(item, TextInput):
                 value = await self._ask_text(item)
             else:
                 value = await self._ask_choice(item)
-            if value is None:
-                return None
+            if value is None or isinstance(value, _Aside):
+                return value
             values[item.id] = value
         return values
 
     async def _ask_text(self, item: TextInput) -> str | None:
-        optional = "" if item.required else ", optional"
-        keeps = f", Enter keeps {item.initial!r}" if item.initial else ""
+        """Any text is taken: the engine checks and screens form values like messages."""
+        _ = self.sender.gettext
+        if item.initial:
+            self.say(_("Enter keeps “{current}”.").format(current=item.initial))
         while True:
-            self.say(f"{item.label} (up to {item.max_length} characters{optional}{keeps}):")
+            self.say(_("{field}:").format(field=_field_line(item, _)))
             line = await self.read()
             if line is None:
                 return None
             value = line.strip() or item.initial
-            if not value and item.required:
-                self.say("This one is needed; please write something.")
-            elif len(value) > item.max_length:
-                self.say(f"That is {len(value)} characters; "
-                         f"please keep it to {item.max_length} at most.")
-            else:
+            if value or not item.required:
                 return value
+            self.say(_("This one is needed; please write something."))
 
-    async def _ask_choice(self, item: ChoiceInput) -> str | None:
-        keeps = next((o.label for o in item.options if o.value == item.initial), "")
-        self.say(f"{item.label}:")
+    async def _ask_choice(self, item: ChoiceInput) -> str | _Aside | None:
+        """A number picks an option, Enter keeps the current one; words leave the form."""
+        _ = self.sender.gettext
+        current = next((o.label for o in item.options if o.value == item.initial), "")
+        self.say(_("{field}:").format(field=item.label))
+        mark = _("(current)")
         for n, option in enumerate(item.options, start=1):
-            mark = " (current)" if keeps and option.value == item.initial else ""
-            self.say(f"  [{n}] {option.label}{mark}")
-        hint = f"Choose a number (Enter keeps {keeps}):" if keeps else "Choose a number:"
+            now = f" {mark}" if current and option.value == item.initial else ""
+            self.say(f"  [{n}] {option.label}{now}")
+        if current:
+            hint = _("Choose a number (Enter keeps {current}):").format(current=current)
+        else:
+            hint = _("Choose a number:")
         while True:
             self.say(hint)
             line = await self.read()
             if line is None:
                 return None
             text = line.strip()
-            if not text and (keeps or not item.required):
-                return item.initial if keeps else ""
-            if text.isdecimal() and 1 <= int(text) <= len(item.options):
-                return item.options[int(text) - 1].value
-            self.say(f"Please type a number from 1 to {len(item.options)}.")
+            if not text and (current or not item.required):
+                return item.initial if current else ""
+            number = _number(text)
+            if number is not None and 1 <= number <= len(item.options):
+                return item.options[number - 1].value
+            if text and number is None:
+                return _Aside(line)
+            self.say(_("Please type a number from 1 to {count}.").format(count=len(item.options)))
+
+
+def _number(text: str) -> int | None:
+    """The number typed, if the line is one (a handful of digits)."""
+    return int(text) if text.isdecimal() and len(text) <= 6 else None
 
 
 def _chosen(line: str, choices: list[Choice]) -> Choice | None:
-    text = line.strip()
-    if not text.isdecimal():
+    number = _number(line.strip())
+    if number is None:
         return None
-    number = int(text)
     return choices[number - 1] if 1 <= number <= len(choices) else None
 
 

@@ -12,7 +12,7 @@ from bot.logcontext import correlation_id
 # Only these `extra` fields reach a log line: ids and codes, never free text.
 SAFE_FIELDS = (
     "event_id", "person_id", "route", "outbox_id", "due_id", "kind", "platform", "reason",
-    "category", "status", "states", "events", "due_work", "path", "method", "elapsed_ms",
+    "category", "status", "states", "events", "due_work", "outbox", "path", "method", "elapsed_ms",
 )
 
 

@@ -72,7 +72,7 @@ def build_runtime(
         clock=clock,
         conversation_ttl=settings.conversation_ttl,
     )
-    engine = Engine(db, services, on_enqueued=worker.wake, metrics=metrics)
+    engine = Engine(db, services, on_enqueued=worker.wake, metrics=metrics, direct=senders)
     runner = DueWorkRunner(
         db, clock, due_handlers or {}, RunnerOptions(owner=owner), on_enqueued=worker.wake
     )

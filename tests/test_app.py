@@ -109,7 +109,7 @@ async def test_bad_requests_change_nothing(client: TestClient[Any, Any],
                                            sqlite_db: Database) -> None:
     async with sqlite_db.transaction() as uow:
         before = await uow.outbox.counts()
-    huge = json.dumps({"as": SAM, "event_id": "x", "text": "a" * 300_000})
+    huge = json.dumps({"as": SAM, "event_id": "x", "text": "a" * 600_000})
     assert (await client.post("/web/send", data=huge)).status == 413
     assert (await client.post("/web/send", data="{not json")).status == 400
     assert (await client.post("/web/send", json=["a"])).status == 400

@@ -14,7 +14,8 @@ from bot.config import load_config
 from bot.delivery import Delivery, Outcome
 from bot.demo import PEOPLE, seed_demo
 from bot.flows.preferences import COMMON_ZONES
-from bot.messages import Author, Platform, Priority
+from bot.i18n import Catalogs
+from bot.messages import Author, Inbound, Platform, Priority
 from bot.settings import Settings
 from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option, Select, TextInput
 from storage.crypto import Cipher
@@ -105,16 +106,24 @@ def test_form_lists_its_fields_and_offers_only_submit_and_cancel() -> None:
 
     assert text.startswith("Your settings\n=============\nChoose what suits you.")
     assert "- Language: English, Français" in text
-    assert "- Your goal (up to 20 characters, optional)" in text
+    assert "- Your goal (optional, up to 20 characters)" in text
     assert "[1] Save" in text
     assert "[2] Cancel" in text
-    assert choices == [Choice("settings.save", "tok"), Choice("form.cancel", "settings.save")]
+    # The cancel carries the form's live token, so it can only cancel this form.
+    assert choices == [Choice("settings.save", "tok"), Choice("form.cancel", "tok")]
 
 
 def test_form_without_cancel_offers_only_submit() -> None:
     _, choices = render_text(make_form(cancel_label=""))
 
     assert choices == [Choice("settings.save", "tok")]
+
+
+def test_form_fields_are_described_in_french() -> None:
+    text, _ = render_text(make_form(), gettext=Catalogs().gettext("fr"))
+
+    assert "- Language : English, Français" in text
+    assert "- Your goal (facultatif, jusqu'à 20 caractères)" in text
 
 
 # Sender ----------------------------------------------------------------------
@@ -135,18 +144,36 @@ async def test_sender_prints_once_per_key_and_remembers_choices() -> None:
     assert sender.platform is Platform.CONSOLE
 
 
-async def test_sender_remembers_the_open_form_until_new_choices_arrive() -> None:
+async def test_every_message_replaces_the_choices_and_one_without_clears_them() -> None:
     sender = ConsoleSender(ANA, io.StringIO())
 
     await sender.send(make_delivery(key="f", body=make_form()))
-    await sender.send(make_delivery(key="plain", body=Card(text="Saved.")))
     assert sender.form == make_form()
-    assert sender.choices == [Choice("settings.save", "tok"),
-                              Choice("form.cancel", "settings.save")]
+    assert sender.choices == [Choice("settings.save", "tok"), Choice("form.cancel", "tok")]
+
+    await sender.send(make_delivery(key="plain", body=Card(text="Saved.")))
+    assert sender.form is None
+    assert sender.choices == []
 
     await sender.send(make_delivery(key="menu", body=make_card()))
     assert sender.form is None
     assert sender.choices[0] == Choice("menu.settings", "")
+
+    await sender.send(make_delivery(key="menu", body=Card(text="again")))  # a retry
+    assert sender.choices[0] == Choice("menu.settings", "")
+
+
+async def test_the_consoles_own_words_follow_the_latest_delivery() -> None:
+    sender = ConsoleSender(ANA, io.StringIO(), lang="en")
+
+    await sender.send(make_delivery(key="1", locale="fr-CA"))
+    assert (sender.lang, sender.gettext("Choose a number:")) == ("fr", "Choisissez un numéro :")
+
+    await sender.send(make_delivery(key="2", locale=""))
+    assert sender.lang == "fr"  # no locale said: unchanged
+
+    await sender.send(make_delivery(key="3", locale="en"))
+    assert sender.gettext("Choose a number:") == "Choose a number:"
 
 
 async def test_delivery_for_someone_else_waits_in_the_outbox() -> None:
@@ -169,24 +196,107 @@ def scripted(lines: list[str]) -> Iterator[str | None]:
         yield None
 
 
-async def test_form_fields_are_asked_in_turn_and_too_long_text_is_asked_again() -> None:
-    said: list[str] = []
-    sender = ConsoleSender(ANA, io.StringIO())
-    await sender.send(make_delivery(body=make_form()))
-    answers = scripted(["1", "", "a goal far too long to keep", "walk daily"])
+async def next_inbound(
+    sender: ConsoleSender, lines: list[str], said: list[str] | None = None
+) -> Inbound | None:
+    """What the chat sends the engine after the person types ``lines``."""
+    answers = scripted(lines)
 
     async def read() -> str | None:
         return next(answers)
 
     author = Author(Platform.CONSOLE, "local", ANA, email=ANA)
-    inbound = await _Chat(author, sender, read, said.append).next_inbound()
+    return await _Chat(author, sender, read, (said if said is not None else []).append
+                       ).next_inbound()
+
+
+async def test_form_fields_are_asked_in_turn_then_submitted() -> None:
+    said: list[str] = []
+    sender = ConsoleSender(ANA, io.StringIO())
+    await sender.send(make_delivery(body=make_form()))
+
+    inbound = await next_inbound(sender, ["1", "2", "walk daily"], said)
 
     assert inbound is not None and inbound.action is not None
+    assert inbound.text is None
     assert inbound.action.id == "settings.save"
     assert inbound.action.value == "tok"
-    assert dict(inbound.action.values) == {"language": "en", "goal": "walk daily"}
-    assert any("keep it to 20" in line for line in said)
+    assert dict(inbound.action.values) == {"language": "fr", "goal": "walk daily"}
+    assert "Choose a number (Enter keeps English):" in said
+    assert "Your goal (optional, up to 20 characters):" in said
     assert inbound.event_id.startswith("console:")
+
+
+async def test_text_fields_take_any_text_for_the_engine_to_check_and_screen() -> None:
+    sender = ConsoleSender(ANA, io.StringIO())
+    await sender.send(make_delivery(body=make_form()))
+    long_answer = "I can't cope any more and I don't see the point " * 3
+
+    inbound = await next_inbound(sender, ["1", "", long_answer])
+
+    assert inbound is not None and inbound.action is not None
+    assert inbound.action.values["goal"] == long_answer.strip()
+
+
+async def test_a_form_cancel_sends_the_forms_token() -> None:
+    sender = ConsoleSender(ANA, io.StringIO())
+    await sender.send(make_delivery(body=make_form()))
+
+    inbound = await next_inbound(sender, ["2"])
+
+    assert inbound is not None and inbound.action is not None
+    assert (inbound.action.id, inbound.action.value) == ("form.cancel", "tok")
+
+
+async def test_a_stale_number_after_a_message_without_choices_is_plain_text() -> None:
+    sender = ConsoleSender(ANA, io.StringIO())
+    await sender.send(make_delivery(key="form", body=make_form()))
+    await sender.send(make_delivery(key="saved", body=Card(text="Your settings are saved.")))
+
+    inbound = await next_inbound(sender, ["1"])
+
+    assert inbound is not None
+    assert (inbound.text, inbound.action) == ("1", None)  # the old form is not reopened
+
+
+async def test_words_instead_of_a_choice_leave_the_form_and_reach_the_engine() -> None:
+    said: list[str] = []
+    sender = ConsoleSender(ANA, io.StringIO())
+    await sender.send(make_delivery(body=make_form()))
+
+    inbound = await next_inbound(sender, ["1", "I want to hurt myself", "2"], said)
+
+    assert inbound is not None
+    assert inbound.action is None
+    assert inbound.text == "I want to hurt myself"
+    assert said[-1] == "The form was left as it is, and your message was sent on its own."
+
+
+async def test_a_number_out_of_range_is_asked_again() -> None:
+    said: list[str] = []
+    sender = ConsoleSender(ANA, io.StringIO())
+    await sender.send(make_delivery(body=make_form()))
+
+    inbound = await next_inbound(sender, ["1", "7", "2", "", "/ignored"], said)
+
+    assert inbound is not None and inbound.action is not None
+    assert dict(inbound.action.values) == {"language": "fr", "goal": ""}
+    assert "Please type a number from 1 to 2." in said
+
+
+async def test_form_prompts_are_in_french_after_a_french_delivery() -> None:
+    said: list[str] = []
+    sender = ConsoleSender(ANA, io.StringIO())
+    await sender.send(make_delivery(body=make_form(), locale="fr"))
+
+    inbound = await next_inbound(sender, ["1", "9", "tout doux", ""], said)
+
+    assert "Language :" in said
+    assert "  [1] English (choix actuel)" in said
+    assert "Choisissez un numéro (Entrée pour garder English) :" in said
+    assert "Veuillez taper un numéro de 1 à 2." in said
+    assert said[-1] == "Le formulaire est resté tel quel, et votre message a été envoyé séparément."
+    assert inbound is not None and inbound.text == "tout doux"
 
 
 # End to end ------------------------------------------------------------------
@@ -253,3 +363,14 @@ async def test_unknown_email_is_refused_kindly(settings: Settings) -> None:
     assert code == 2
     assert out.startswith("No one with the email nobody@example.com;")
     assert "peerlink seed-demo" in out
+
+
+async def test_a_french_person_is_greeted_and_prompted_in_french(settings: Settings) -> None:
+    person = next(p for p in PEOPLE if p.language == "fr")
+
+    code, out = await chat(settings, person.email, "paramètres", "1", "", "")
+
+    assert code == 0
+    assert out.startswith(f"Vous discutez en tant que {person.name}. Écrivez un message")
+    assert "Choisissez un numéro (Entrée pour garder Français) :" in out
+    assert "Chatting as" not in out and "Choose a number" not in out

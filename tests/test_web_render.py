@@ -242,6 +242,15 @@ def test_form_submit_and_cancel_buttons() -> None:
     assert cancel.text == "Cancel"
 
 
+def test_form_cancel_carries_the_forms_live_token_not_its_action() -> None:
+    form = make_form(submit=Button("Save", "bio.save", "tok-9f2"))
+
+    cancel = parse(render_html(form)).find_all("button")[1]
+
+    # The engine cancels only the form whose token this is, never a newer one.
+    assert (cancel.attrs["data-action"], cancel.attrs["data-value"]) == ("form.cancel", "tok-9f2")
+
+
 def test_form_without_cancel_label_has_no_cancel_button() -> None:
     buttons = parse(render_html(make_form(cancel_label=""))).find_all("button")
 
@@ -272,6 +281,7 @@ def test_hostile_form_is_escaped() -> None:
     assert root.find("select").attrs["name"] == HOSTILE
     assert "selected" in root.find("option").attrs
     assert [b.text for b in root.find_all("button")] == [HOSTILE, HOSTILE]
+    assert root.find_all("button")[1].attrs["data-value"] == HOSTILE
 
 
 def test_render_json_for_the_browser() -> None:

@@ -105,10 +105,11 @@ def _form(form: Form) -> str:
         f"{_e(form.submit.label)}</button>"
     )
     if form.cancel_label:
-        # The cancel carries the form's submit action so the engine knows which form it was.
+        # The cancel carries the form's live token (its submit value): the engine
+        # cancels that form only, and not one that has since replaced it.
         parts.append(
             f'<button type="button" class="pl-btn pl-cancel" data-action="{CANCEL_ACTION}"'
-            f' data-value="{_e(form.submit.action)}">{_e(form.cancel_label)}</button>'
+            f' data-value="{_e(form.submit.value)}">{_e(form.cancel_label)}</button>'
         )
     parts.append("</div></form>")
     return "".join(parts)

@@ -1,8 +1,10 @@
 """HTTP routes of the local web chat: the page, the people picker, sends and a websocket.
 
 Demo only: anyone who can reach the port may speak as any demo person. Requests
-from another origin are refused, so a web page elsewhere cannot drive it.
-Message text is passed to the engine and never logged or kept here.
+whose Host is not this machine (127.0.0.1, localhost, [::1]) are refused, so a DNS
+rebinding page cannot reach it under its own name, and so are requests from
+another origin, so a web page elsewhere cannot drive it. Message text is passed
+to the engine and never logged or kept here.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -19,19 +22,26 @@ from aiohttp import WSMsgType, web
 from yarl import URL
 
 from adapters.web.sender import WebSender
+from bot.errors import TemporarilyUnavailable
 from bot.messages import Action, Author, Inbound, Platform
+from bot.text import MAX_SCREENED
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-MAX_BODY = 64 * 1024
-MAX_TEXT = 40_000
+MAX_BODY = 512 * 1024
+# The engine answers long and empty messages itself, and screens all it reads.
+MAX_TEXT = MAX_SCREENED
 MAX_EVENT_ID = 100
+MAX_EMAIL = 320
 MAX_ACTION = 200
 MAX_VALUE = 1_000
 MAX_FIELD_NAME = 200
 MAX_FIELDS = 50
 TENANT = "local"
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+UNAVAILABLE = "temporarily unavailable"
+RETRY_LATER = "temporarily unavailable, please try again"
 
 _SEND_KEYS = frozenset({"as", "event_id", "text", "action", "value", "values"})
 _HEADERS = {
@@ -44,8 +54,14 @@ _HEADERS = {
     "Cache-Control": "no-cache",
 }
 
+# A Host header: a bracketed IPv6 address or a name, then maybe a port; or a bare "::1".
+_HOST = re.compile(r"::1|(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9.-]+))(?::\d{1,5})?")
+
 Handle = Callable[[Inbound], Awaitable[object]]
 ListPeople = Callable[[], Awaitable[list[dict[str, str]]]]
+# An email, matched case-insensitively, to the person as list_people shows them, or None.
+FindPerson = Callable[[str], Awaitable[dict[str, str] | None]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SOCKETS = web.AppKey("peerlink_web_sockets", weakref.WeakSet[web.WebSocketResponse])
 
@@ -60,23 +76,61 @@ class RequestRefused(Exception):
 
 
 def setup_web_chat(
-    app: web.Application, *, handle: Handle, list_people: ListPeople, sender: WebSender
+    app: web.Application,
+    *,
+    handle: Handle,
+    list_people: ListPeople,
+    find_person: FindPerson,
+    sender: WebSender,
 ) -> None:
-    """Add the web chat's routes to ``app``."""
-    chat = _WebChat(handle, list_people, sender)
+    """Add the web chat's routes to ``app``.
+
+    ``list_people`` only fills the picker; sends and websockets are authorised
+    one person at a time with ``find_person``.
+    """
+    chat = _WebChat(handle, list_people, find_person, sender)
     app[SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(_close_sockets)
-    app.router.add_get("/", chat.index)
-    app.router.add_get("/static/web/{name}", chat.static)
-    app.router.add_get("/web/people", chat.people)
-    app.router.add_post("/web/send", chat.send)
-    app.router.add_get("/web/ws", chat.websocket)
+    app.router.add_get("/", _page(chat.index))
+    app.router.add_get("/static/web/{name}", _page(chat.static))
+    app.router.add_get("/web/people", _api(chat.people))
+    app.router.add_post("/web/send", _api(chat.send))
+    app.router.add_get("/web/ws", _api(chat.websocket))
+
+
+def _page(handler: Handler) -> Handler:
+    """The page and its files: only under a loopback Host; a plain 403 otherwise."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if not _loopback_host(request.headers.get("Host", "")):
+            return web.Response(status=403, text="This chat answers on localhost only.")
+        return await handler(request)
+
+    return guarded
+
+
+def _api(handler: Handler) -> Handler:
+    """The JSON routes: loopback Host, same Origin if any; refusals answered as JSON."""
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        try:
+            if not _loopback_host(request.headers.get("Host", "")):
+                raise RequestRefused(403, "host not allowed")
+            _check_origin(request)
+            return await handler(request)
+        except RequestRefused as refused:
+            return _error(refused)
+
+    return guarded
 
 
 class _WebChat:
-    def __init__(self, handle: Handle, list_people: ListPeople, sender: WebSender) -> None:
+    def __init__(
+        self, handle: Handle, list_people: ListPeople, find_person: FindPerson, sender: WebSender
+    ) -> None:
         self._handle = handle
         self._list_people = list_people
+        self._find_person = find_person
         self._sender = sender
         # Only files present at start are served: names, never paths.
         self._files = {p.name: p for p in STATIC_DIR.iterdir() if p.is_file()}
@@ -91,38 +145,43 @@ class _WebChat:
         return web.FileResponse(path, headers=_HEADERS)
 
     async def people(self, request: web.Request) -> web.Response:
-        people = [_public(p) for p in await self._list_people()]
+        try:
+            listed = await self._list_people()
+        except Exception:
+            log.exception("web chat: listing people failed")
+            raise RequestRefused(503, UNAVAILABLE) from None
+        people = [_public(p) for p in listed]
         return web.json_response({"people": people}, headers=_HEADERS)
 
     async def send(self, request: web.Request) -> web.Response:
-        try:
-            _check_origin(request)
-            payload = _parse_json(await _read_body(request))
-            event_id, text, action = _parse_send(payload)
-            email = await self._known_email(payload["as"])
-        except RequestRefused as refused:
-            return _error(refused)
+        payload = _parse_json(await _read_body(request))
+        client_event_id, text, action = _parse_send(payload)
+        email = await self._known_email(payload["as"])
         author = Author(
             platform=Platform.WEB,
             tenant=TENANT,
             user_id=email,
             email=email,
-            locale=primary_language(request.headers.get("Accept-Language", "")),
+            # One browser plays many demo people: each person's language comes from
+            # their directory entry or their own choice, not from this browser.
+            locale="",
         )
-        inbound = Inbound(author=author, event_id=f"web:{event_id}", text=text, action=action)
+        # Scoped to the person: one person's ids can never suppress another's message.
+        event_id = f"web:{email}:{client_event_id}"
+        inbound = Inbound(author=author, event_id=event_id, text=text, action=action)
         try:
             await self._handle(inbound)
+        except TemporarilyUnavailable:
+            log.warning("web chat: event %r not recorded; the page may send it again",
+                        client_event_id)
+            raise RequestRefused(503, RETRY_LATER) from None
         except Exception:
-            log.exception("web chat: handling event %s failed", inbound.event_id)
-            return web.json_response({"error": "something went wrong on our side"}, status=500)
+            log.exception("web chat: handling event %r failed", client_event_id)
+            raise RequestRefused(500, "something went wrong on our side") from None
         return web.json_response({"ok": True}, status=202)
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        try:
-            _check_origin(request)
-            email = await self._known_email(request.query.get("as", ""))
-        except RequestRefused as refused:
-            return _error(refused)
+        email = await self._known_email(request.query.get("as", ""))
         ws = web.WebSocketResponse(heartbeat=30)
         await ws.prepare(request)
         request.app[SOCKETS].add(ws)
@@ -141,13 +200,18 @@ class _WebChat:
         return ws
 
     async def _known_email(self, claimed: object) -> str:
-        """The demo person's email as listed, matched case-insensitively."""
-        if isinstance(claimed, str) and claimed:
-            for person in await self._list_people():
-                email = person.get("email", "")
-                if email and email.casefold() == claimed.casefold():
-                    return email
-        raise RequestRefused(403, "unknown person")
+        """The person's email as ``find_person`` spells it; 403 for no one, 503 if it failed."""
+        if not isinstance(claimed, str) or not 0 < len(claimed) <= MAX_EMAIL:
+            raise RequestRefused(403, "unknown person")
+        try:
+            person = await self._find_person(claimed)
+        except Exception:
+            log.exception("web chat: looking up a person failed")
+            raise RequestRefused(503, UNAVAILABLE) from None
+        email = person.get("email", "") if person is not None else ""
+        if not email:
+            raise RequestRefused(403, "unknown person")
+        return email
 
 
 async def _pump(
@@ -175,14 +239,27 @@ def _error(refused: RequestRefused) -> web.Response:
     return web.json_response({"error": refused.reason}, status=refused.status)
 
 
+def _loopback_host(host: str) -> bool:
+    """Whether a Host header names this machine: 127.0.0.1, localhost or [::1], any port."""
+    match = _HOST.fullmatch(host)
+    if match is None:
+        return False
+    name = match["v6"] or match["name"] or match[0]
+    return name.lower() in LOOPBACK_NAMES
+
+
 def _check_origin(request: web.Request) -> None:
-    """Browsers send Origin on cross-site posts and websockets; it must be us."""
+    """Browsers send Origin on cross-site posts and websockets; it must be us.
+
+    Equal to a Host already found to be loopback, so a loopback origin too.
+    """
     origin = request.headers.get("Origin")
     if origin is None:
         return
     try:
         url = URL(origin)
-        same = url.scheme in ("http", "https") and url.raw_authority == request.host
+        authority = (url.raw_authority or "").lower()
+        same = url.scheme in ("http", "https") and authority == request.host.lower()
     except ValueError:
         same = False
     if not same:
@@ -225,7 +302,7 @@ def _parse_send(payload: dict[str, Any]) -> tuple[str, str | None, Action | None
     if "text" in payload:
         if "value" in payload or "values" in payload:
             raise RequestRefused(400, "'value' and 'values' go with 'action'")
-        return event_id, _string(payload, "text", MAX_TEXT, minimum=1), None
+        return event_id, _string(payload, "text", MAX_TEXT), None
     action = Action(
         id=_string(payload, "action", MAX_ACTION, minimum=1),
         value=_string(payload, "value", MAX_VALUE) if "value" in payload else "",
@@ -254,22 +331,3 @@ def _values(values: object) -> dict[str, str]:
         if not isinstance(value, str) or len(value) > MAX_TEXT:
             raise RequestRefused(400, "each value in 'values' must be a string")
     return dict(values)
-
-
-def primary_language(header: str) -> str:
-    """The primary language subtag of the most preferred Accept-Language entry ("fr")."""
-    best, best_q = "", 0.0
-    for entry in header.split(","):
-        tag, _, params = entry.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, number = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(number)
-                except ValueError:
-                    q = 0.0
-        primary = tag.strip().split("-")[0].lower()
-        if q > best_q and primary.isascii() and primary.isalpha() and len(primary) <= 8:
-            best, best_q = primary, q
-    return best

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 from typing import Any
 
+from adapters.dedupe import SeenKeys
 from adapters.web.render import render_json
 from bot.delivery import Delivery, DeliveryResult
 from bot.messages import Platform
@@ -33,20 +34,18 @@ class WebSender:
     ) -> None:
         self._mailbox_size = mailbox_size
         self._queue_size = queue_size
-        self._keys_kept = keys_kept
         self._mailboxes: dict[str, deque[Message]] = {}
         self._subscribers: dict[str, set[asyncio.Queue[Message]]] = {}
         # Keys outlive the mailboxes they went to, bounded, oldest forgotten first.
-        self._delivered: OrderedDict[str, None] = OrderedDict()
+        self._delivered = SeenKeys(keys_kept)
 
     async def send(self, delivery: Delivery) -> DeliveryResult:
         user_id = delivery.address.get("user_id")
         if not isinstance(user_id, str) or not user_id:
             return DeliveryResult.undeliverable("no_address")
-        if delivery.key in self._delivered:
-            return DeliveryResult.sent()
         message = render_json(delivery)
-        self._remember(delivery.key)
+        if not self._delivered.add(delivery.key):
+            return DeliveryResult.sent()
         mailbox = self._mailboxes.setdefault(user_id, deque(maxlen=self._mailbox_size))
         mailbox.append(message)
         for queue in self._subscribers.get(user_id, ()):
@@ -75,11 +74,6 @@ class WebSender:
     def backlog(self, user_id: str) -> list[Message]:
         """The messages kept for ``user_id``, oldest first."""
         return list(self._mailboxes.get(user_id, ()))
-
-    def _remember(self, key: str) -> None:
-        self._delivered[key] = None
-        while len(self._delivered) > self._keys_kept:
-            self._delivered.popitem(last=False)
 
 
 def _offer(queue: asyncio.Queue[Message], message: Message) -> None:

@@ -72,6 +72,10 @@
         "unknown person": "personne inconnue",
         "message too large": "message trop long",
         "cross-origin request refused": "requête d'une autre origine refusée",
+        "temporarily unavailable": "service momentanément indisponible",
+        "temporarily unavailable, please try again":
+          "service momentanément indisponible, veuillez réessayer",
+        "something went wrong on our side": "un problème est survenu de notre côté",
       },
       // Role words from /web/people (adapters/app.py), joined there by ", ".
       roles: {

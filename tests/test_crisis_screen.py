@@ -1,0 +1,259 @@
+"""The crisis screen: what it must catch, what it must leave alone, and spelling games."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+import pytest
+
+from bot.crisis import CrisisScreen, normalise
+
+SCREEN = CrisisScreen()
+
+# (text, category, language)
+MUST_DETECT: list[tuple[str, str, str]] = [
+    # suicide
+    ("I have thoughts of suicide", "suicide", "en"),
+    ("suicide", "suicide", "en"),
+    ("thinking of suicide", "suicide", "en"),
+    ("I want to die", "suicide", "en"),
+    ("want to die", "suicide", "en"),
+    ("I can't go on anymore", "suicide", "en"),
+    ("I can't go on like this", "suicide", "en"),
+    ("I don't want to be here anymore", "suicide", "en"),
+    ("I don't want to live", "suicide", "en"),
+    ("I never want to wake up", "suicide", "en"),
+    ("I want to end my life", "suicide", "en"),
+    ("ending things", "suicide", "en"),
+    ("end it all", "suicide", "en"),
+    ("kms", "suicide", "en"),
+    ("honestly kms", "suicide", "en"),
+    ("kms this week is too much", "suicide", "en"),
+    ("I'm thinking about killing myself", "suicide", "en"),
+    ("I wish I was dead", "suicide", "en"),
+    ("everyone would be better off without me", "suicide", "en"),
+    ("there's no reason to go on", "suicide", "en"),
+    ("I would never hurt myself, but I want to die", "suicide", "en"),
+    ("where is the suicide prevention page? I want to die", "suicide", "en"),
+    ("je pense au suicide", "suicide", "fr"),
+    ("je veux mourir", "suicide", "fr"),
+    ("je vais me tuer", "suicide", "fr"),
+    ("j'ai envie d'en finir", "suicide", "fr"),
+    ("je veux mettre fin à mes jours", "suicide", "fr"),
+    ("je ne veux plus vivre", "suicide", "fr"),
+    ("je suis suicidaire", "suicide", "fr"),
+    # self-harm
+    ("I'm going to hurt myself", "self_harm", "en"),
+    ("I cut myself", "self_harm", "en"),
+    ("I started cutting again", "self_harm", "en"),
+    ("je veux me faire du mal", "self_harm", "fr"),
+    ("je me scarifie", "self_harm", "fr"),
+    # harm to others
+    ("I'm going to kill him", "harm_others", "en"),
+    ("I'm going to shoot up the office", "harm_others", "en"),
+    ("je vais le tuer", "harm_others", "fr"),
+    # danger
+    ("I'm scared to go home", "danger", "en"),
+    ("I'm not safe at home", "danger", "en"),
+    ("he threatened to kill me", "danger", "en"),
+    ("j'ai peur de rentrer chez moi", "danger", "fr"),
+    ("je ne suis pas en sécurité", "danger", "fr"),
+    ("je ne suis pas en securite", "danger", "fr"),
+    # abuse
+    ("my husband hits me", "abuse", "en"),
+    ("my partner beats me", "abuse", "en"),
+    ("my stepdad touches me", "abuse", "en"),
+    ("a child is being abused", "abuse", "en"),
+    ("I was sexually abused", "abuse", "en"),
+    ("il me frappe", "abuse", "fr"),
+    ("mon mari me bat", "abuse", "fr"),
+    ("un enfant est maltraité", "abuse", "fr"),
+    # overdose
+    ("I took all my pills", "overdose", "en"),
+    ("I overdosed last night", "overdose", "en"),
+    ("j'ai pris tous mes médicaments", "overdose", "fr"),
+    # weapons
+    ("I have a gun and", "weapons", "en"),
+    ("j'ai une arme", "weapons", "fr"),
+    # someone else at risk
+    ("my employee told me she wants to end her life", "third_party", "en"),
+    ("my colleague said he wants to kill himself", "third_party", "en"),
+    ("my friend is suicidal", "third_party", "en"),
+    ("my colleague's husband hits her", "third_party", "en"),
+    ("mon employé m'a dit qu'il veut mourir", "third_party", "fr"),
+    ("ma collègue est suicidaire", "third_party", "fr"),
+]
+
+MUST_NOT_FLAG: list[str] = [
+    "this deadline is killing me",
+    "kill the process",
+    "we killed it in the demo",
+    "I'm dying to see it",
+    "I'm dying of laughter",
+    "ce projet me tue",
+    "ce projet va me tuer",
+    "tuer le processus",
+    "the office is 5 kms away",
+    "I ran 10 kms",
+    "I ran 10kms this morning",
+    "where is the suicide prevention training for managers?",
+    "Suicide Squad is a movie",
+    "this launch is a suicide mission",
+    "I would never hurt myself, I'm just tired",
+    "I'd never kill myself",
+    "killer app",
+    "dead tired",
+    "a deadline",
+    "shoot me an email",
+    "shoot her an email about it",
+    "that presentation bombed",
+    "je meurs de rire",
+    "the kill switch",
+    "execute the script",
+    "the deadline will kill me",
+    "I'm killing myself to meet this deadline",
+    "I can't go on leave until June",
+    "I don't want to hurt her feelings",
+    "the review hurt my self-esteem",
+    "I cut myself shaving",
+    "my boss beats me at chess every week",
+    "where is the domestic violence leave policy?",
+    "il faut en finir avec ce dossier",
+    "we need to end things with that vendor",
+]
+
+# Misspellings, leetspeak and other spelling games on top of the phrases above.
+SPELLING_GAMES: list[tuple[str, str, str]] = [
+    ("su1c1de", "suicide", "en"),
+    ("$u1c1d3", "suicide", "en"),
+    ("I want to k1ll mys3lf", "suicide", "en"),
+    ("I want to k!ll myself", "suicide", "en"),
+    ("suicde", "suicide", "en"),
+    ("sucide", "suicide", "en"),
+    ("sucidal thoughts again", "suicide", "en"),
+    ("I want to kil myself", "suicide", "en"),
+    ("I want to kill myslef", "suicide", "en"),
+    ("i want to kill my self", "suicide", "en"),
+    ("I want to diiiiie", "suicide", "en"),
+    ("i wanna die", "suicide", "en"),
+    ("i wnat to die", "suicide", "en"),
+    ("I’m gonna hurt myself", "self_harm", "en"),
+    ("im going to hurt myself", "self_harm", "en"),
+    ("k\u200bm\u200bs", "suicide", "en"),
+    ("🔪kms🔪", "suicide", "en"),
+    ("sooo tired, honestly kmsss", "suicide", "en"),
+    ("ＳＵＩＣＩＤＥ", "suicide", "en"),
+    ("j’ai une arme", "weapons", "fr"),
+    ("j ai une arme", "weapons", "fr"),
+    ("jai pris tous mes medicaments", "overdose", "fr"),
+    ("JE VEUX MOURRIR", "suicide", "fr"),
+    ("il me frappe 😢", "abuse", "fr"),
+    ("my partner beats me!!!", "abuse", "en"),
+]
+
+_FILLER_EN = (
+    "The quarterly report is due on Friday and the team meeting moved to room four. "
+    "Please review the slides before the call and send your comments to the group. "
+)
+_FILLER_FR = (
+    "Le rapport trimestriel est prévu vendredi et la réunion d'équipe a été déplacée. "
+    "Merci de relire les diapositives avant l'appel et d'envoyer vos commentaires. "
+)
+
+
+def _filler(words: int) -> str:
+    text = ""
+    while len(text.split()) < words:
+        text += _FILLER_EN + _FILLER_FR
+    return text
+
+
+_LONG = _filler(1000)
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _zero_width(text: str) -> str:
+    return "".join(ch + "\u200b" if i % 2 else ch for i, ch in enumerate(text))
+
+
+def _repeat_letters(text: str) -> str:
+    return " ".join(w[:-1] + w[-1] * 4 if w[-1:].isalpha() else w for w in text.split(" "))
+
+
+VARIANTS: dict[str, Callable[[str], str]] = {
+    "plain": lambda t: t,
+    "curly_quotes": lambda t: t.replace("'", "’"),
+    "upper": str.upper,
+    "no_accents": _strip_accents,
+    "zero_width": _zero_width,
+    "repeated_letters": _repeat_letters,
+    "emoji": lambda t: f"😭😭 {t} 💔🙏",
+    "emoji_glued": lambda t: f"😭{t}💔",
+    "buried": lambda t: f"{_LONG} {t}. {_LONG}",
+}
+
+
+def test_filler_is_long_and_safe() -> None:
+    assert len(f"{_LONG} x {_LONG}".split()) >= 2000
+    assert not SCREEN.screen([_LONG]).crisis
+
+
+@pytest.mark.parametrize(("text", "category", "lang"), MUST_DETECT + SPELLING_GAMES)
+def test_crisis_phrases_are_detected(text: str, category: str, lang: str) -> None:
+    result = SCREEN.screen([text])
+    assert (result.crisis, result.category, result.lang) == (True, category, lang)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize(("text", "category", "lang"), MUST_DETECT)
+def test_detection_survives_spelling_games(
+    text: str, category: str, lang: str, variant: str
+) -> None:
+    result = SCREEN.screen([VARIANTS[variant](text)])
+    assert result.crisis, VARIANTS[variant](text)[:200]
+    assert result.category == category
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("text", MUST_NOT_FLAG)
+def test_everyday_language_is_not_flagged(text: str, variant: str) -> None:
+    result = SCREEN.screen([VARIANTS[variant](text)])
+    assert not result.crisis, (result, text)
+
+
+def test_any_of_several_texts_is_screened() -> None:
+    result = SCREEN.screen(["settings", "Europe/Paris", "je veux mourir"])
+    assert (result.crisis, result.lang) == (True, "fr")
+    assert not SCREEN.screen(["settings", "kill the process"]).crisis
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("I’m NOT ok", " im not ok "),
+        ("j’ai peur", " j ai peur "),
+        ("sécurité", " securite "),
+        ("su\u200bi\u200dcide", " suicide "),
+        ("su1c1de", " suicide "),
+        ("diiiie sooo", " die so "),
+        ("kill", " kil "),
+        ("I ran 10 kms, 10kms", " i ran 10 kms 10kms "),
+        ("🔪 kms!!!", " kms "),
+        ("myslef", " myself "),
+        ("œuvre", " oeuvre "),
+    ],
+)
+def test_normalise(text: str, folded: str) -> None:
+    assert normalise(text) == folded
+
+
+def test_custom_tables() -> None:
+    screen = CrisisScreen({"en": {"danger": ("red alert",)}}, exclusions=("red alert drill",))
+    assert screen.screen(["RED ALERT"]).category == "danger"
+    assert not screen.screen(["this is a red alert drill"]).crisis
+    assert not screen.screen(["I want to die"]).crisis
