@@ -33,19 +33,25 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _CONTRACTION = re.compile(r"'(?=(?:t|m|s|d|re|ve|ll)\b)")
 # Words that mix letters with leetspeak characters ("su1c1de", "k!ll", "$elf"), not
 # quantities like "10kms" or "3rd", which keep their digits.
-_LEET_WORD = re.compile(r"[\w@$]*[a-z][\w@$]*(?:[!|][\w@$]+)*")
+_LEETISH = re.compile(r"[\d@$!|]")
+_LEET_WORD = re.compile(
+    r"(?<![\w@$])(?=[\w@$!|]*[a-z])(?=[\w@$!|]*[\d@$!|])[\w@$]+(?:[!|][\w@$]+)*"
+)
 _QUANTITY = re.compile(r"\d+[a-z]*")
 _DOUBLES = re.compile(r"([a-z])\1+")
 _NON_WORD = re.compile(r"[\W_]+")
 # Common misspellings, folded to one spelling after doubled letters are squashed.
-_VARIANTS = (
-    (re.compile(r"\bs[uy]i?[cs]i?d"), "suicid"),
-    (re.compile(r"\bmy ?s(?:elf|lef|lf|ef|efl|elv|lfe)\b(?! (?:esteem|worth|confidence|image|care"
-                r"|respect|doubt|belief|awareness))"), "myself"),
-    (re.compile(r"\b(him|her) ?s(?:elf|lef|lf|ef|efl)\b"), r"\1self"),
-    (re.compile(r"\bk(?:i|l|li)\b"), "kil"),
-    (re.compile(r"\bw(?:na|at)t\b"), "want"),
-    (re.compile(r"\bo[vw]e?rdo[sz]"), "overdos"),
+_VARIANTS = tuple(
+    (re.compile(_DOUBLES.sub(r"\1", pattern)), spelling)
+    for pattern, spelling in (
+        (r"\bsu[iy]?[cs]i?d", "suicid"),
+        (r"\bmy ?s(?:elf|lef|lf|ef|efl|elv|lfe)\b(?! (?:esteem|worth|confidence|image|care"
+         r"|respect|doubt|belief|awareness))", "myself"),
+        (r"\b(him|her) ?s(?:elf|lef|lf|ef|efl)\b", r"\1self"),
+        (r"\bk(?:i|l|li)\b", "kil"),
+        (r"\bw(?:na|at)t\b", "want"),
+        (r"\bo[vw]e?rdo[sz]", "overdos"),
+    )
 )
 
 # Reusable fragments. Every phrase is written as `normalise` leaves text: lower case, no
@@ -87,6 +93,11 @@ _SUBJ_FR = (
 )
 _ABUSER_EN = rf"(?:he|she|they|my (?:\w+ )?(?:{_REL_EN})s?)"
 _ABUSER_FR = rf"(?:il|elle|ils|(?:mon|ma|mes|son|sa|notre) (?:\w+ )?(?:{_REL_FR})s?)"
+_VICTIM_EN = (
+    r"(?:him|her|them|someone|somebody|everyone|everybody|people|my (?:\w+ )?(?:boss|manager"
+    r"|supervisor|coworkers?|colleagues?|wife|husband|partner|ex|team|family|kids|children"
+    r"|mom|mum|dad|father|mother|brother|sister|neighbou?r|landlord|clients?|customers?))"
+)
 _PILLS_EN = (
     r"(?:\w+ )?(?:pills|tablets|meds|medication|medications|medicine|medicines|painkillers"
     r"|pain killers|antidepressants|paracetamol|tylenol|acetaminophen|ibuprofen|advil"
@@ -117,10 +128,12 @@ _RISK_FR = (
 PHRASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "en": {
         "suicide": (
-            r"suicid\w*", r"unaliv\w*", r"sewer ?slide", r"kms",
+            r"suicid(?!aire)\w*", r"unaliv\w*", r"sewer ?slide", r"kms",
             r"(?:kill|killing|killed|hang|hanging|shoot|shooting|drown|drowning|poison"
             r"|poisoning|off|offing|unalive|gas) myself",
-            r"(?:take|taking|end|ending) my (?:own )?life", r"end(?:ing)? (?:it all|my existence)",
+            r"(?:take|taking|end|ending) my (?:own )?life(?! (?:savings|insurance|story|back"
+            r"|lessons?|coach|coaching|partner|goals?|events?))",
+            r"end(?:ing)? (?:it all|my existence)",
             r"end(?:ing)? things",
             r"(?:want|wanna|wanted|going|gonna|ready|need|deserve|plan|planning|trying|tried"
             r"|like|wish|wishing) (?:to |2 )?die",
@@ -155,7 +168,10 @@ PHRASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"|tower|overpass)",
             r"(?:jump|step|throw myself) in front of (?:a|the) (?:train|bus|car|truck)",
             r"(?:slit|cut|slash) my (?:wrists?|throat)",
-            r"(?:thinking|thought|thoughts|think) (?:about|of) ending it(?! with)",
+            r"(?:like|about|of|considering|contemplating) ending it(?! with)",
+            r"(?:nobody|no one|noone|anyone|anybody|people) (?:\w+ )?(?:care|notice|miss me)"
+            r" if i (?:was|were|died|disappeared|wasnt here|was not here|killed myself)",
+            r"point (?:in|of) (?:living|going on|being alive|existing|carrying on|staying alive)",
             r"(?:want|wanna|going|gonna|ready|decided|planning|plan) to end it(?! (?:with|early"
             r"|here|there|at|after|before|by|on|in))",
             r"goodbye cruel world", r"(?:no|lost all) will to live",
@@ -166,16 +182,12 @@ PHRASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"|punishing|mutilate|mutilating) myself",
             r"self ?harm\w*", r"self ?injur\w*", r"self ?mutilat\w*",
             r"(?:started|start|been|keep|back to|relapsed|relapse) (?:into )?cutting",
-            r"cutting again",
+            r"cutting again", r"i (?:\w+ ){0,2}(?:cut|burned|burnt) (?:myself )?again",
         ),
         "harm_others": (
-            r"(?:kill|murder|shoot|stab|strangle|poison|choke) (?:him|her|them|someone"
-            r"|somebody|everyone|everybody|people|my (?:\w+ )?(?:boss|manager|supervisor"
-            r"|coworkers?|colleagues?|wife|husband|partner|ex|team|family|kids|children|mom|mum"
-            r"|dad|father|mother|brother|sister|neighbou?r|landlord|clients?|customers?))",
-            r"(?:going to|gonna|will|ill|want to|wanna|plan to|planning to|about to|gonna)"
-            r" (?:hurt|beat up|attack|kill) (?:you|u|him|her|them|someone|somebody|everyone"
-            r"|everybody|people)",
+            r"(?:kill|murder|shoot|stab|strangle|poison|choke) " + _VICTIM_EN,
+            r"(?:going to|gonna|will|ill|want to|wanna|plan to|planning to|about to)"
+            r" (?:hurt|beat up|attack|kill) (?:you|u|" + _VICTIM_EN + ")",
             r"shoot up (?:the|my|this|our) (?:office|school|workplace|building|place)",
             r"(?:plant|place|build|make|set off|detonate) a bomb", r"go postal",
             r"make (?:them|him|her|everyone) (?:suffer|bleed)",
@@ -187,10 +199,12 @@ PHRASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"(?:not|dont feel|do not feel|never feel|dont|never) safe (?:at home|in my (?:home"
             r"|house|apartment|flat)|with (?:him|her|them|my)|here|anymore|any more"
             r"|to go home)",
-            r"(?:im|i am|i feel|were|we are) (?:in (?:immediate )?danger|unsafe|not safe)",
+            r"(?:im|i am|i feel|were|we are) (?:in (?:immediate )?danger|unsafe|not safe)"
+            r"(?! to (?:drive|use|eat|run|deploy|share|say|fly|travel|work))",
             rf"(?:he|she|they|my (?:\w+ )?(?:{_DOMESTIC_EN})) (?:\w+ ){{0,2}}(?:threatened"
-            r"|threatens|threatening|is going to|gonna|going to|will|wants to|tried to|trying to"
-            r"|said hed|said shed|says hell|says shell) (?:to )?(?:kill|hurt|beat|shoot|stab) me",
+            r"|threatens|threatening|is going to|gonna|going to|will|would|wants to|tried to"
+            r"|trying to|said hed|said shed|says hell|says shell) (?:to )?(?:kill|hurt|beat|shoot"
+            r"|stab) me",
             r"threat\w* to (?:kill|hurt|shoot|stab|beat) me",
             r"(?:im|i am|were|we are) (?:being|getting) (?:followed|stalked|threatened)",
             r"(?:someone|somebody|a man|a woman|a guy|a stranger|he|she) (?:is )?(?:following"
@@ -230,7 +244,9 @@ PHRASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"(?:took|taken|take|taking|swallowed|swallow|swallowing|ate|eaten|popped|pop"
             r"|popping|downed) (?:all|too many|a lot of|lots of|loads of|a bunch of"
             r"|a handful of|handfuls of|the whole|a whole|an entire|the entire|every|all of"
-            r"|\d+|twenty|thirty|forty|fifty|a hundred|double) (?:of )?(?:my |the |his |her "
+            r"|\d+|twenty|thirty|forty|fifty|a hundred|double|(?:a|the|an entire|a whole|half a"
+            r"|half the|the rest of the) (?:bottle|box|pack|packet|strip|jar) of) (?:of )?"
+            r"(?:my |the |his |her "
             r"|their |those |these |of )?" + _PILLS_EN,
             r"(?:drank|drink|drinking|swallowed) (?:bleach|antifreeze|poison)",
         ),
@@ -238,7 +254,8 @@ PHRASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"(?:i|ive|im|i am|i just|i still) (?:\w+ )?(?:have|got|bought|own|brought|carry"
             r"|carrying|holding|hold|grabbed|loaded|keep|picked up|found) (?:a|an|my|the|his"
             r"|her|dads|moms) (?:loaded )?(?:gun|guns|rifle|pistol|handgun|firearm|shotgun"
-            r"|revolver|weapon|glock|ar ?15)",
+            r"|revolver|weapon|glock|ar ?15)(?! (?:metal|shy|control|policy|policies|range|show"
+            r"|safety|license|licence|emoji|cabinet|safe|club))",
             r"(?:gun|pistol|knife|blade|rifle) (?:to|against|at) my (?:head|throat|wrist|chest)",
             r"loaded (?:gun|pistol|rifle|shotgun|weapon)",
             r"(?:bring|bringing|brought|take|taking|took) (?:a|my) (?:gun|weapon|knife|rifle"
@@ -252,8 +269,8 @@ PHRASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"|unalive) (?:himself|herself|themselves|themself)",
             r"(?:end|ending|take|taking) (?:his|her|their) (?:own )?life",
             rf"{_ABUSER_EN} (?:\w+ ){{0,2}}(?:hits|beats|is hitting|is beating|abuses"
-            r"|is abusing|molests|rapes|touches) (?:her|him|them|the kids|his (?:wife|kids"
-            r"|children)|her (?:kids|children))",
+            r"|is abusing|molests|rapes|touches|chokes|strangles) (?:her|him|them|the kids"
+            rf"|(?:my|his|her|their) (?:\w+ )?(?:{_REL_EN})s?)",
         ),
     },
     "fr": {
@@ -322,6 +339,8 @@ PHRASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             r"|taper|maltraiter|toucher|tripoter)",
             r"violences? (?:conjugales?|familiales?|domestiques?)",
             r"victime de (?:violences?|viol|abus|inceste|agressions?|maltraitance)",
+            r"se (?:fait|font|faisait|faisaient|faire) (?:battre|violer|maltraiter|agresser"
+            r"|tabasser|frapper|tripoter)",
             r"maltraitance", r"inceste", r"attouchements?", r"agressions? sexuelles?",
             r"(?:enfants?|petite?s?|filles?|fils|mineure?s?|eleves?|bebes?|ados?|adolescente?s?"
             r"|nieces?|neveux?) (?:\w+ ){0,3}(?:maltraitee?s?|abusee?s?|battue?s?|violee?s?"
@@ -383,10 +402,28 @@ EXCLUSIONS: tuple[str, ...] = (
     r"|accidentally|on (?:a|the|some|my))",
     r"(?:beat|beats) me (?:at|in|to)", r"hit me (?:up|with|back)", r"kick\w* me (?:out|off)",
     r"(?:\d+|a few|few|many|several|couple of|hundreds of|thousands of|more|less|fewer|extra"
-    r"|some|the) kms",
+    r"|some|the|of|aws|gcp|cloud|azure|google|using|via|our|your|their|use) kms",
     r"kms (?:away|from|per|long|an hour|a day|ahead|north|south|east|west|of|to go|left"
-    r"|later)",
-    r"end(?:ing)? things (?:with|between|off|on)",
+    r"|later|keys?|encryption|encrypt|decrypt|policy|alias|arn|api|service|client|grants?|cmk"
+    r"|activation|server|host)",
+    r"end(?:ing)? things (?:with|between|off|on|early|(?:here|there) for|for (?:today|now"
+    r"|the (?:day|week)))",
+    r"lets end things",
+    r"(?:shoot|shooting|shot|shoots) myself in the foot",
+    r"drown\w* myself in (?:coffee|work|tea|emails?|paperwork|tasks)",
+    r"die on (?:this|that|the|a|any) hill", r"hill (?:\w+ ){0,3}die on",
+    r"die (?:my|her|his) hair",
+    r"stab (?:\w+ ){0,2}in the back", r"shoot (?:him|her|them) down",
+    r"kill (?:\w+ ){1,2}with kindness",
+    r"(?:se|me|te) tu\w* (?:a la tache|au travail|a la besogne)",
+    r"(?:hate|presse|pressee|vivement) d en finir",
+    r"(?:die|dying|died|mourir|meurs|meurt|mort|morte|crever|creve) (?:of|from|de|d) (?:laughter"
+    r"|laughing|boredom|embarrassment|shame|curiosity|hunger|cringe|rire|faim|froid|chaud"
+    r"|honte|ennui|fatigue|envie|peur|impatience|soif)",
+    r"die laughing",
+    r"kill me if (?:im|i am|i was|i get|i forget|i miss|i break|i lose|i spill|i fail) "
+    r"(?:late|it|this|that|the|my|again)",
+    r"(?:beat|beats) (?:him|her|them|my \w+|his \w+|her \w+) (?:at|in|to)",
     r"en finir avec (?!(?:la vie|ma vie|tout|moi|mes jours|cette vie|l existence"
     r"|la souffrance|ma souffrance)\b)\w+",
     r"(?:child|domestic|family|sexual) (?:abuse|violence|assault|harassment) (?:prevention"
@@ -421,9 +458,10 @@ def normalise(text: str) -> str:
     spelling. The result starts and ends with a space.
     """
     folded = fold(text.translate(_PRE))
-    folded = _CONTRACTION.sub("", folded).replace("'", " ")
-    folded = _LEET_WORD.sub(_unleet, folded)
-    folded = _NON_WORD.sub(" ", _DOUBLES.sub(r"\1", folded))
+    if _LEETISH.search(folded):
+        folded = _LEET_WORD.sub(_unleet, folded)
+    folded = _DOUBLES.sub(r"\1", folded)
+    folded = _NON_WORD.sub(" ", _CONTRACTION.sub("", folded))
     for pattern, spelling in _VARIANTS:
         folded = pattern.sub(spelling, folded)
     return " " + folded.strip() + " "
@@ -438,7 +476,9 @@ class CrisisScreen:
     """Phrases compiled once into one pattern per language, exclusions into one more.
 
     Exclusions (idioms, questions, negations) are blanked first; then each language's
-    pattern is searched and the match that starts first wins.
+    pattern is searched and the match that starts first wins. The combined patterns have no
+    groups, so the regex engine can skip a phrase on its first letter; the phrase (and so
+    the category) is worked out only when something matched.
     """
 
     def __init__(
@@ -446,21 +486,12 @@ class CrisisScreen:
         phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = PHRASES,
         exclusions: Iterable[str] = EXCLUSIONS,
     ) -> None:
-        self._patterns = [
-            (
-                lang,
-                re.compile(
-                    "(?<= )(?:"
-                    + "|".join(
-                        f"(?P<{category}_{i}>{_phrase(phrase)})"
-                        for category, items in table.items()
-                        for i, phrase in enumerate(items)
-                    )
-                    + ")(?= )"
-                ),
-            )
-            for lang, table in phrases.items()
-        ]
+        self._patterns: list[tuple[str, re.Pattern[str], list[tuple[str, re.Pattern[str]]]]] = []
+        for lang, table in phrases.items():
+            items = [(category, _phrase(p)) for category, ps in table.items() for p in ps]
+            combined = re.compile("(?<= )(?:" + "|".join(p for _, p in items) + ")(?= )")
+            each = [(category, re.compile(f"(?:{p})(?= )")) for category, p in items]
+            self._patterns.append((lang, combined, each))
         excluded = "|".join(_phrase(pattern) for pattern in exclusions)
         self._exclusions = re.compile(f"(?<= )(?:{excluded})(?= )") if excluded else None
 
@@ -477,10 +508,12 @@ class CrisisScreen:
         if self._exclusions is not None:
             folded = self._exclusions.sub(".", folded)
         best: tuple[int, str, str] | None = None
-        for lang, pattern in self._patterns:
-            found = pattern.search(folded)
-            if found and found.lastgroup and (best is None or found.start() < best[0]):
-                best = (found.start(), found.lastgroup.rsplit("_", 1)[0], lang)
+        for lang, combined, each in self._patterns:
+            found = combined.search(folded)
+            if found and (best is None or found.start() < best[0]):
+                start = found.start()
+                category = next((c for c, p in each if p.match(folded, start)), "")
+                best = (start, category, lang)
         return Screening(True, best[1], best[2]) if best else SAFE
 
 

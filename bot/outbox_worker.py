@@ -44,7 +44,8 @@ class WorkerOptions:
     owner: str
     lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 8
-    batch: int = 50
+    # One claim is sent in parallel; a crisis written meanwhile waits one round at most.
+    batch: int = 16
     concurrency: int = 16
     base_backoff: float = 2.0
     max_backoff: float = 900.0

@@ -36,6 +36,9 @@ MUST_DETECT: list[tuple[str, str, str]] = [
     ("there's no reason to go on", "suicide", "en"),
     ("I would never hurt myself, but I want to die", "suicide", "en"),
     ("where is the suicide prevention page? I want to die", "suicide", "en"),
+    ("I feel like ending it", "suicide", "en"),
+    ("nobody would care if I was gone", "suicide", "en"),
+    ("I can't take it anymore", "suicide", "en"),
     ("je pense au suicide", "suicide", "fr"),
     ("je veux mourir", "suicide", "fr"),
     ("je vais me tuer", "suicide", "fr"),
@@ -47,16 +50,21 @@ MUST_DETECT: list[tuple[str, str, str]] = [
     ("I'm going to hurt myself", "self_harm", "en"),
     ("I cut myself", "self_harm", "en"),
     ("I started cutting again", "self_harm", "en"),
+    ("I relapsed and cut again", "self_harm", "en"),
     ("je veux me faire du mal", "self_harm", "fr"),
     ("je me scarifie", "self_harm", "fr"),
     # harm to others
     ("I'm going to kill him", "harm_others", "en"),
     ("I'm going to shoot up the office", "harm_others", "en"),
+    ("I'm going to hurt my coworkers", "harm_others", "en"),
+    ("je vais tuer mon patron", "harm_others", "fr"),
     ("je vais le tuer", "harm_others", "fr"),
     # danger
     ("I'm scared to go home", "danger", "en"),
     ("I'm not safe at home", "danger", "en"),
     ("he threatened to kill me", "danger", "en"),
+    ("he said he would kill me if I left", "danger", "en"),
+    ("il menace de me tuer", "danger", "fr"),
     ("j'ai peur de rentrer chez moi", "danger", "fr"),
     ("je ne suis pas en sécurité", "danger", "fr"),
     ("je ne suis pas en securite", "danger", "fr"),
@@ -69,20 +77,26 @@ MUST_DETECT: list[tuple[str, str, str]] = [
     ("il me frappe", "abuse", "fr"),
     ("mon mari me bat", "abuse", "fr"),
     ("un enfant est maltraité", "abuse", "fr"),
+    ("un enfant se fait battre", "abuse", "fr"),
     # overdose
     ("I took all my pills", "overdose", "en"),
     ("I overdosed last night", "overdose", "en"),
+    ("I swallowed a bottle of pills", "overdose", "en"),
+    ("j'ai avalé toute la boîte de somnifères", "overdose", "fr"),
     ("j'ai pris tous mes médicaments", "overdose", "fr"),
     # weapons
     ("I have a gun and", "weapons", "en"),
+    ("I'm bringing a gun to work tomorrow", "weapons", "en"),
     ("j'ai une arme", "weapons", "fr"),
     # someone else at risk
     ("my employee told me she wants to end her life", "third_party", "en"),
     ("my colleague said he wants to kill himself", "third_party", "en"),
     ("my friend is suicidal", "third_party", "en"),
     ("my colleague's husband hits her", "third_party", "en"),
+    ("my dad beats my mom", "third_party", "en"),
     ("mon employé m'a dit qu'il veut mourir", "third_party", "fr"),
     ("ma collègue est suicidaire", "third_party", "fr"),
+    ("mon ami parle de se tuer", "third_party", "fr"),
 ]
 
 MUST_NOT_FLAG: list[str] = [
@@ -121,6 +135,17 @@ MUST_NOT_FLAG: list[str] = [
     "where is the domestic violence leave policy?",
     "il faut en finir avec ce dossier",
     "we need to end things with that vendor",
+    "let's end things here for today",
+    "I'm going to die of boredom in this meeting",
+    "il va mourir de rire",
+    "j'ai hâte d'en finir",
+    "this is the hill I want to die on",
+    "I shot myself in the foot with that estimate",
+    "I took my life savings out",
+    "rotate the KMS key before Friday",
+    "I have a gun-metal grey laptop",
+    "my mom will kill me if I'm late",
+    "il va se tuer à la tâche",
 ]
 
 # Misspellings, leetspeak and other spelling games on top of the phrases above.
