@@ -14,13 +14,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.web.routes import setup_web_chat
 from adapters.web.sender import WebSender
-from bot.delivery import Delivery
 from bot.errors import TemporarilyUnavailable
-from bot.messages import Action, Author, Inbound, Platform, Priority
-from bot.ui import Button, Card
+from bot.messages import Action, Author, Inbound, Platform
+from bot.ui import Card
+from tests.factories import ANA, BEN, make_delivery
 
-ANA = "ana@example.org"
-BEN = "ben@example.org"
 PEOPLE = [
     {"email": ANA, "name": "Ana Silva", "role": "Analyst", "department": "Finance"},
     {"email": BEN, "name": "Ben Okafor", "role": "Ambassador", "department": "Sales"},
@@ -28,17 +26,6 @@ PEOPLE = [
 SEND = {"as": ANA, "event_id": "e", "text": "hi"}
 
 
-def make_delivery(**overrides: Any) -> Delivery:
-    fields: dict[str, Any] = {
-        "key": "out-1",
-        "platform": Platform.WEB,
-        "address": {"user_id": ANA},
-        "body": Card(text="Hello", buttons=(Button("OK", "ok"),)),
-        "notification": "New message",
-        "priority": Priority.REPLY,
-        "locale": "en",
-    }
-    return Delivery(**(fields | overrides))
 
 
 class Recorder:

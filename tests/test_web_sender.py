@@ -8,26 +8,10 @@ import pytest
 
 from adapters.dedupe import SeenKeys
 from adapters.web.sender import WebSender
-from bot.delivery import Delivery, Outcome
-from bot.messages import Platform, Priority
-from bot.ui import Button, Card
-
-ANA = "ana@example.org"
-BEN = "ben@example.org"
-
-
-def make_delivery(**overrides: Any) -> Delivery:
-    fields: dict[str, Any] = {
-        "key": "out-1",
-        "platform": Platform.WEB,
-        "address": {"user_id": ANA},
-        "body": Card(text="Hello", buttons=(Button("OK", "ok"),)),
-        "notification": "New message",
-        "priority": Priority.REPLY,
-        "locale": "en",
-    }
-    return Delivery(**(fields | overrides))
-
+from bot.delivery import Outcome
+from bot.messages import Platform
+from bot.ui import Card
+from tests.factories import ANA, BEN, make_delivery
 
 # Sender ----------------------------------------------------------------------
 
