@@ -12,8 +12,10 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from adapters.runtime import Runtime, build_runtime
+from adapters.slack import setup_slack, slack_sender
 from adapters.web.routes import setup_web_chat
 from adapters.web.sender import WebSender
+from bot.delivery import PlatformSender
 from bot.logcontext import bind_correlation_id
 from bot.messages import Platform
 from bot.scheduling import housekeeping
@@ -32,8 +34,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     """Build the app; background work starts and stops with it (``cleanup_ctx``)."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_correlation])
     if runtime is None:
-        senders = {Platform.WEB: WebSender()} if settings.web_chat else {}
-        runtime = build_runtime(settings, senders)
+        runtime = build_runtime(settings, platform_senders(settings))
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
@@ -46,8 +47,19 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
             find_person=lambda email: _demo_person(runtime, email),
             sender=web_sender,
         )
+    setup_slack(app, settings, runtime)
     app.cleanup_ctx.append(_background)
     return app
+
+
+def platform_senders(settings: Settings) -> dict[Platform, PlatformSender]:
+    """A sender for every platform this process is configured for."""
+    senders: dict[Platform, PlatformSender] = {}
+    if settings.web_chat:
+        senders[Platform.WEB] = WebSender()
+    if settings.slack_enabled:
+        senders[Platform.SLACK] = slack_sender(settings)
+    return senders
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
@@ -78,12 +90,20 @@ async def _correlation(request: web.Request, handler: Handler) -> web.StreamResp
 
 
 async def _healthz(request: web.Request) -> web.Response:
+    """200 "ok"; 200 "degraded" when a platform refuses us (e.g. a revoked token); 503 when
+    the database does not answer."""
     runtime = request.app[RUNTIME]
     try:
         await runtime.db.ping()
     except DatabaseUnavailable:
         return web.json_response({"status": "unavailable", "database": "down"}, status=503)
-    return web.json_response({"status": "ok", "database": "up"})
+    checks = {"database": "up"}
+    for sender in runtime.senders.values():
+        health = getattr(sender, "health", None)
+        if callable(health):
+            checks.update(health())
+    degraded = any(v not in ("up", "ok") for v in checks.values())
+    return web.json_response({"status": "degraded" if degraded else "ok", **checks})
 
 
 async def _metrics(request: web.Request) -> web.Response:

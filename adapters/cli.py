@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,7 +27,7 @@ from bot.config import load_config
 from bot.demo import seed_demo
 from bot.errors import ConfigError
 from bot.org_import import OrgImportError, import_org
-from bot.settings import Settings
+from bot.settings import Settings, check_slack
 from storage.crypto import Cipher
 from storage.db import Database, DatabaseUnavailable, NotMigrated
 
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve Slack, Teams and the local web chat over HTTP")
     serve.add_argument("--host", help="address to bind (default PEERLINK_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default PORT or 3978)")
+    serve.add_argument("--socket-mode", action="store_true",
+                       help="receive Slack over Socket Mode (needs SLACK_APP_TOKEN)")
     serve.set_defaults(run=_serve)
 
     sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
@@ -86,12 +89,21 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_seed_demo)
 
     sub.add_parser("gen-key", help="print a new PEERLINK_SECRET_KEY").set_defaults(run=_gen_key)
+
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest for your URL")
+    manifest.add_argument("platform", choices=["slack"])
+    manifest.add_argument("--url", help="public https URL Peerlink is served at (not needed "
+                          "with --socket-mode)")
+    manifest.add_argument("--socket-mode", action="store_true",
+                          help="for Socket Mode: no request URLs")
+    manifest.set_defaults(run=_manifest)
     return parser
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
+    settings = check_slack(replace(settings, socket_mode=args.socket_mode))
     if settings.web_chat and host not in LOOPBACK:
         raise ConfigError(
             "the web chat lets anyone speak as anyone: serve it on 127.0.0.1 only, "
@@ -175,6 +187,16 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def _gen_key(_args: argparse.Namespace, _settings: Settings) -> int:
     print(Cipher.generate_key())
+    return 0
+
+
+def _manifest(args: argparse.Namespace, _settings: Settings) -> int:
+    from adapters.slack.manifest import ManifestError, slack_manifest
+
+    try:
+        print(slack_manifest(args.url, socket_mode=args.socket_mode), end="")
+    except ManifestError as exc:
+        return _fail(str(exc))
     return 0
 
 

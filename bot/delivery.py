@@ -33,6 +33,7 @@ class Delivery:
 class Outcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"
+    DEFERRED = "deferred"
     UNDELIVERABLE = "undeliverable"
     FAILED = "failed"
 
@@ -52,6 +53,11 @@ class DeliveryResult:
     def retry(cls, after: float | None, reason: str = "") -> DeliveryResult:
         """The platform asked us to wait (HTTP 429 ``Retry-After``) or was briefly down."""
         return cls(Outcome.RETRY, retry_after=after, reason=reason)
+
+    @classmethod
+    def defer(cls, after: float, reason: str = "paced") -> DeliveryResult:
+        """Not sent yet by our own pacing: not an attempt, and never a failure."""
+        return cls(Outcome.DEFERRED, retry_after=after, reason=reason)
 
     @classmethod
     def undeliverable(cls, reason: str) -> DeliveryResult:

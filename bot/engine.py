@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
@@ -20,15 +20,16 @@ from bot.crisis import CrisisScreen, Screening, crisis_reply
 from bot.delivery import PlatformSender
 from bot.errors import TemporarilyUnavailable
 from bot.failsafe import Failsafe
+from bot.flows.menu import menu_card
 from bot.flows.welcome import welcome
 from bot.i18n import Catalogs, negotiate
 from bot.logcontext import bind_correlation_id, correlation_id
-from bot.messages import Inbound, Outbound, Platform
+from bot.messages import Author, Inbound, Outbound, Platform
 from bot.outbox import enqueue
 from bot.router import Router
 from bot.text import clean, words
 from bot.turn import Turn
-from bot.ui import Card
+from bot.ui import Card, Form
 from storage.db import Conflict, Database, DatabaseUnavailable, UnitOfWork
 from storage.people import IdentityKey
 
@@ -75,45 +76,60 @@ class Engine:
         the adapter can ask the platform to retry. A crisis message is answered
         even then, straight through its platform's sender.
         """
+        return (await self._run(inbound, withhold_forms=False)).outbox_ids
+
+    async def handle_inline(self, inbound: Inbound) -> Handled:
+        """Like :meth:`handle`, but forms for the author come back instead of being queued.
+
+        For a platform that can show a form only while the request is alive
+        (Slack's modals need a trigger id that dies in 3 s). If showing one fails,
+        pass it to :meth:`deliver_later`.
+        """
+        return await self._run(inbound, withhold_forms=True)
+
+    async def _run(self, inbound: Inbound, *, withhold_forms: bool) -> Handled:
         if correlation_id.get() == "-":
             bind_correlation_id(uuid.uuid4().hex[:16])
         if self._metrics:
             self._metrics.received(inbound.author.platform.value)
         text = clean(inbound.text) if inbound.text is not None else None
         screening = self._s.screen.screen(_free_text(text, inbound))
-        ids: list[int] | None
+        handled: Handled | None
         try:
-            ids = await self._handle_with_retry(inbound, text, screening)
+            handled = await self._handle_with_retry(inbound, text, screening, withhold_forms)
         except (Conflict, DatabaseUnavailable):
             log.error("the database failed twice for one turn", exc_info=True,
                       extra={"event_id": inbound.event_id})
-            ids = None
+            handled = None
         except Exception:
             log.exception("handling failed", extra={"event_id": inbound.event_id})
             if self._metrics:
                 self._metrics.failed()
             ids = await self._apologise(inbound, screening)
-        if ids is None:
+            handled = Handled(ids) if ids is not None else None
+        if handled is None:
             if screening.crisis:
                 await self._failsafe.send_crisis(inbound)
-                return []
+                return Handled([])
             raise TemporarilyUnavailable("nothing could be recorded; retry later")
-        if ids and self._on_enqueued is not None:
+        if handled.outbox_ids and self._on_enqueued is not None:
             self._on_enqueued()
-        return ids
+        return handled
 
     async def _handle_with_retry(
-        self, inbound: Inbound, text: str | None, screening: Screening
-    ) -> list[int]:
+        self, inbound: Inbound, text: str | None, screening: Screening, withhold: bool
+    ) -> Handled:
         """One retry for a collision (two first messages at once) or a busy database."""
         try:
-            return await self._handle(inbound, text, screening)
+            return await self._handle(inbound, text, screening, withhold)
         except (Conflict, DatabaseUnavailable) as exc:
             log.warning("retrying a turn", extra={"event_id": inbound.event_id,
                                                   "reason": type(exc).__name__})
-            return await self._handle(inbound, text, screening)
+            return await self._handle(inbound, text, screening, withhold)
 
-    async def _handle(self, inbound: Inbound, text: str | None, screening: Screening) -> list[int]:
+    async def _handle(
+        self, inbound: Inbound, text: str | None, screening: Screening, withhold: bool
+    ) -> Handled:
         async with self._db.transaction() as uow:
             now = self._s.clock.now()
             author = inbound.author
@@ -121,7 +137,7 @@ class Engine:
                 author.platform, author.tenant, inbound.event_id, now
             ):
                 log.info("duplicate event skipped", extra={"event_id": inbound.event_id})
-                return []
+                return Handled([])
             turn = await self._turn(uow, inbound, text)
             if screening.crisis:
                 # No person id here: this line must not become a list of who was in crisis.
@@ -141,7 +157,10 @@ class Engine:
             if self._metrics:
                 self._metrics.handled(route_name)
                 self._metrics.replied(len(outbound))
-            return await self._enqueue(uow, turn, outbound)
+            forms = [o.body for o in outbound if withhold and _inline_form(o, turn)]
+            queued = [o for o in outbound if not (withhold and _inline_form(o, turn))]
+            return Handled(await self._enqueue(uow, turn, queued),
+                           [f for f in forms if isinstance(f, Form)])
 
     async def _turn(self, uow: UnitOfWork, inbound: Inbound, text: str | None) -> Turn:
         a = inbound.author
@@ -182,6 +201,24 @@ class Engine:
         known = {(turn.person.id, a.platform.value): (turn.identity_id, a.platform.value)}
         return await enqueue(uow, source, outbound, turn.now, known)
 
+    async def deliver_later(self, inbound: Inbound, forms: Sequence[Form]) -> list[int]:
+        """Queue forms that could not be shown inline; they arrive as messages."""
+        async with self._db.transaction() as uow:
+            turn = await self._turn(uow, inbound, None)
+            a = inbound.author
+            source = f"inline|{a.platform}|{a.tenant}|{inbound.event_id}"
+            ids = await enqueue(uow, source, [turn.reply(f) for f in forms], turn.now)
+        if ids and self._on_enqueued is not None:
+            self._on_enqueued()
+        return ids
+
+    async def home(self, author: Author) -> Card:
+        """What a platform's home page shows this person: the menu, in their language."""
+        inbound = Inbound(author, event_id="")
+        async with self._db.transaction() as uow:
+            turn = await self._turn(uow, inbound, None)
+            return menu_card(turn)
+
     async def _apologise(self, inbound: Inbound, screening: Screening) -> list[int] | None:
         """The one error path: tell the person it was us, keep every state consistent."""
         try:
@@ -201,6 +238,22 @@ class Engine:
         except Exception:
             log.exception("could not tell the person about a failure")
             return None
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What a turn produced: outbox rows written, and forms withheld for inline display."""
+
+    outbox_ids: list[int]
+    forms: list[Form] = field(default_factory=list)
+
+
+def _inline_form(outbound: Outbound, turn: Turn) -> bool:
+    return (
+        isinstance(outbound.body, Form)
+        and outbound.person_id == turn.person.id
+        and outbound.platform in (None, turn.inbound.author.platform)
+    )
 
 
 def _free_text(text: str | None, inbound: Inbound) -> Iterable[str]:

@@ -153,6 +153,9 @@ class OutboxWorker:
         async with self._db.transaction() as uow:
             if outcome is Outcome.SENT:
                 held = await uow.outbox.mark_sent(item.id, owner, now)
+            elif outcome is Outcome.DEFERRED:
+                when = now + timedelta(seconds=max(result.retry_after or 0.0, 0.0))
+                held = await uow.outbox.defer(item.id, owner, when)
             elif outcome is Outcome.UNDELIVERABLE:
                 held = await uow.outbox.undeliverable(item.id, owner, reason)
             elif final or self._exhausted(item, result):

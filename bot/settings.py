@@ -29,6 +29,8 @@ class Settings:
     slack_signing_secret: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
     slack_api_url: str = ""
+    slack_workspace_per_second: float = 10.0
+    socket_mode: bool = False  # set by `peerlink serve --socket-mode`
     microsoft_app_id: str = ""
     microsoft_app_password: str = field(default="", repr=False)
     microsoft_app_type: str = "MultiTenant"
@@ -37,6 +39,10 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -62,6 +68,9 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
             slack_api_url=env.get("SLACK_API_URL", "").strip(),
+            slack_workspace_per_second=float(
+                _int(env, "PEERLINK_SLACK_MESSAGES_PER_SECOND", 10, 1, 1000)
+            ),
             microsoft_app_id=env.get("MICROSOFT_APP_ID", "").strip(),
             microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", "").strip(),
             microsoft_app_type=env.get("MICROSOFT_APP_TYPE", "").strip() or "MultiTenant",
@@ -76,6 +85,24 @@ _SCHEMES = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+aiosqlite": "sqlite+aiosqlite",
 }
+
+
+def check_slack(settings: Settings) -> Settings:
+    """Slack needs its signing secret (HTTP) or an app token (Socket Mode) with the bot token."""
+    if settings.slack_bot_token and not settings.slack_bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token (xoxb-...)")
+    if settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-...)")
+    if settings.slack_bot_token and not settings.slack_signing_secret and not (
+        settings.socket_mode and settings.slack_app_token
+    ):
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN "
+            "(or use --socket-mode with SLACK_APP_TOKEN)"
+        )
+    if settings.socket_mode and not (settings.slack_app_token and settings.slack_bot_token):
+        raise ConfigError("--socket-mode needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN")
+    return settings
 
 
 def database_url(raw: str) -> str:

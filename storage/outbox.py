@@ -193,6 +193,13 @@ class OutboxRepository:
             status="pending", next_attempt_at=when, last_error=error[:64],
         )
 
+    async def defer(self, item_id: int, owner: str, when: datetime) -> bool:
+        """Put back untried (our own pacing said "not yet"): the claim is not an attempt."""
+        return await settle(
+            self._session, OutboxItem, item_id, owner,
+            status="pending", next_attempt_at=when, attempts=OutboxItem.attempts - 1,
+        )
+
     async def dead_letter(self, item_id: int, owner: str, error: str) -> bool:
         return await settle(
             self._session, OutboxItem, item_id, owner, status="dead", last_error=error[:64]

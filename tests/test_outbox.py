@@ -284,3 +284,15 @@ async def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(
     assert metrics.outcomes == [("failed", "lease_lost")]
     async with database.transaction() as uow:
         assert await uow.outbox.counts() == {"claimed": 1}  # still w2's to settle
+
+
+async def test_our_own_pacing_never_uses_up_attempts(database: Database) -> None:
+    clock, sender = FrozenClock(), RecordingSender()
+    pid = await _person(database)
+    await _enqueue(database, clock, pid, "d", ("patience", Priority.BULK))
+    sender.fail_next = [DeliveryResult.defer(1.0)] * 20
+    worker = _worker(database, sender, clock, max_attempts=2)
+    for _ in range(21):
+        await worker.drain()
+        clock.advance(timedelta(seconds=1))
+    assert [d.body.text for d in sender.deliveries] == ["patience"]

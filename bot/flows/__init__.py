@@ -12,6 +12,9 @@ def build_router() -> Router:
     # Buttons and forms.
     router.on_action("crisis.talk", talk_now)
     router.on_action("welcome.ack", welcome.acknowledge)
+    # Platform events: a new joiner, a mention in a shared space.
+    router.on_action("app.joined", welcome.welcome)
+    router.on_action("app.mentioned", menu.mentioned)
     router.on_action("menu.help", menu.show_help)
     router.on_action("menu.about", welcome.welcome)
     router.on_action("menu.privacy", privacy.privacy)

@@ -66,6 +66,14 @@ async def not_understood(turn: Turn) -> Sequence[Outbound]:
     return [turn.reply(menu_card(turn, lead))]
 
 
+async def mentioned(turn: Turn) -> Sequence[Outbound]:
+    """Someone called Peerlink in a shared space: answer privately, never there."""
+    _ = turn.gettext
+    lead = _("You called me in a shared space. Personal matters stay private, so I answer "
+             "you here, in our direct messages.")
+    return [turn.reply(menu_card(turn, lead))]
+
+
 def stale_card(turn: Turn) -> Outbound:
     """A reply to a press on a card that is no longer live."""
     _ = turn.gettext
