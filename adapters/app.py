@@ -11,16 +11,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from adapters.runtime import Runtime, build_runtime
+from adapters.runtime import Runtime, build_runtime, cipher
 from adapters.slack import setup_slack, slack_sender
+from adapters.slack.oauth import DatabaseInstallationStore
 from adapters.web.routes import setup_web_chat
 from adapters.web.sender import WebSender
+from bot.clock import SystemClock
 from bot.delivery import PlatformSender
 from bot.logcontext import bind_correlation_id
 from bot.messages import Platform
 from bot.scheduling import housekeeping
 from bot.settings import Settings
-from storage.db import DatabaseUnavailable
+from storage.db import Database, DatabaseUnavailable
 
 log = logging.getLogger("peerlink.app")
 
@@ -34,7 +36,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     """Build the app; background work starts and stops with it (``cleanup_ctx``)."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_correlation])
     if runtime is None:
-        runtime = build_runtime(settings, platform_senders(settings))
+        db = Database(settings.database_url, cipher(settings))
+        runtime = build_runtime(settings, platform_senders(settings, db), database=db)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
@@ -52,13 +55,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     return app
 
 
-def platform_senders(settings: Settings) -> dict[Platform, PlatformSender]:
+def platform_senders(settings: Settings, db: Database) -> dict[Platform, PlatformSender]:
     """A sender for every platform this process is configured for."""
     senders: dict[Platform, PlatformSender] = {}
     if settings.web_chat:
         senders[Platform.WEB] = WebSender()
     if settings.slack_enabled:
-        senders[Platform.SLACK] = slack_sender(settings)
+        installations = (
+            DatabaseInstallationStore(db, SystemClock()) if settings.slack_oauth else None
+        )
+        senders[Platform.SLACK] = slack_sender(settings, installations)
     return senders
 
 

@@ -30,6 +30,8 @@ class Settings:
     slack_app_token: str = field(default="", repr=False)
     slack_api_url: str = ""
     slack_workspace_per_second: float = 10.0
+    slack_client_id: str = ""
+    slack_client_secret: str = field(default="", repr=False)
     socket_mode: bool = False  # set by `peerlink serve --socket-mode`
     microsoft_app_id: str = ""
     microsoft_app_password: str = field(default="", repr=False)
@@ -41,8 +43,13 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @property
+    def slack_oauth(self) -> bool:
+        """Multi-workspace: each workspace installs the app; tokens come from storage."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token)
+        return bool(self.slack_bot_token) or self.slack_oauth
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -68,6 +75,8 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
             slack_api_url=env.get("SLACK_API_URL", "").strip(),
+            slack_client_id=env.get("SLACK_CLIENT_ID", "").strip(),
+            slack_client_secret=env.get("SLACK_CLIENT_SECRET", "").strip(),
             slack_workspace_per_second=float(
                 _int(env, "PEERLINK_SLACK_MESSAGES_PER_SECOND", 10, 1, 1000)
             ),
@@ -93,6 +102,10 @@ def check_slack(settings: Settings) -> Settings:
         raise ConfigError("SLACK_BOT_TOKEN must be a bot token (xoxb-...)")
     if settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-...)")
+    if settings.slack_oauth and not settings.slack_signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is required with SLACK_CLIENT_ID")
+    if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
+        raise ConfigError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together")
     if settings.slack_bot_token and not settings.slack_signing_secret and not (
         settings.socket_mode and settings.slack_app_token
     ):

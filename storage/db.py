@@ -29,6 +29,7 @@ from storage.conversations import ConversationRepository
 from storage.crypto import Cipher
 from storage.duework import DueWorkRepository
 from storage.events import EventRepository
+from storage.installations import InstallationRepository, OAuthStateRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.programs import ProgramRepository
@@ -63,6 +64,8 @@ class UnitOfWork:
         self.events = EventRepository(session)
         self.outbox = OutboxRepository(session, cipher)
         self.due = DueWorkRepository(session)
+        self.installations = InstallationRepository(session, cipher)
+        self.oauth_states = OAuthStateRepository(session)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

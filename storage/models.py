@@ -217,3 +217,25 @@ class DueWork(Base):
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(String(64), default="")
     done_at: Mapped[datetime | None]
+
+
+class SlackInstallation(Base):
+    """A workspace that installed the Slack app (multi-workspace mode); tokens encrypted."""
+
+    __tablename__ = "slack_installation"
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(64), default="")
+    team_id: Mapped[str] = mapped_column(String(64), default="")
+    sealed: Mapped[str] = mapped_column(Text)
+    installed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OAuthState(Base):
+    """A one-time state value of an OAuth install in progress."""
+
+    __tablename__ = "oauth_state"
+
+    state: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

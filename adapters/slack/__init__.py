@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.runtime import Runtime
 from adapters.slack.app import SlackAdapter, mount
+from adapters.slack.oauth import DatabaseInstallationStore, DatabaseStateStore, oauth_settings
 from adapters.slack.profiles import ProfileCache
 from adapters.slack.sender import SlackSender
 from bot.messages import Platform
@@ -21,11 +22,27 @@ log = logging.getLogger("peerlink.slack")
 SLACK = web.AppKey("slack", SlackAdapter)
 
 
-def slack_sender(settings: Settings) -> SlackSender:
-    """The outbox's Slack sender, with the Web API client the adapter shares."""
+def slack_sender(
+    settings: Settings, installations: DatabaseInstallationStore | None = None
+) -> SlackSender:
+    """The outbox's Slack sender, with the Web API client the adapter shares.
+
+    Multi-workspace: no token of its own; each team's comes from the installations.
+    """
     base_url = settings.slack_api_url or AsyncWebClient.BASE_URL
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=base_url)
-    return SlackSender(client, workspace_per_second=settings.slack_workspace_per_second)
+    token = None if settings.slack_oauth else settings.slack_bot_token
+    client = AsyncWebClient(token=token, base_url=base_url)
+    tokens = _token_lookup(installations) if installations is not None else None
+    return SlackSender(client, workspace_per_second=settings.slack_workspace_per_second,
+                       tokens=tokens)
+
+
+def _token_lookup(store: DatabaseInstallationStore) -> Callable[[str], Awaitable[str | None]]:
+    async def token(team: str) -> str | None:
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team)
+        return bot.bot_token if bot is not None else None
+
+    return token
 
 
 def setup_slack(app: web.Application, settings: Settings, runtime: Runtime) -> None:
@@ -33,11 +50,19 @@ def setup_slack(app: web.Application, settings: Settings, runtime: Runtime) -> N
     sender = runtime.senders.get(Platform.SLACK)
     if not isinstance(sender, SlackSender):
         return
+    oauth = None
+    if settings.slack_oauth:
+        oauth = oauth_settings(
+            settings.slack_client_id, settings.slack_client_secret,
+            DatabaseInstallationStore(runtime.db, runtime.clock),
+            DatabaseStateStore(runtime.db, runtime.clock),
+        )
     adapter = SlackAdapter(
         runtime.engine,
         sender.client,
         signing_secret=settings.slack_signing_secret,
-        profiles=ProfileCache(sender.client),
+        profiles=ProfileCache(),
+        oauth=oauth,
     )
     app[SLACK] = adapter
     if settings.slack_signing_secret:

@@ -29,9 +29,12 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.manifest import OAUTH_REDIRECT_PATH
+from adapters.slack.oauth import INSTALL_PATH
 from adapters.slack.profiles import ProfileCache
 from adapters.slack.render import (
     action_id_to_action,
@@ -63,13 +66,16 @@ class SlackAdapter:
         *,
         signing_secret: str,
         profiles: ProfileCache,
+        oauth: AsyncOAuthSettings | None = None,
     ) -> None:
         self._engine = engine
-        self._client = client
         self._profiles = profiles
+        # Single workspace: ``client`` carries the bot token. Multi-workspace (``oauth``):
+        # slack-bolt hands each listener a client with that workspace's token.
         self.bolt = AsyncApp(
             client=client,
             signing_secret=signing_secret,
+            oauth_settings=oauth,
             process_before_response=True,  # record first, then acknowledge
             request_verification_enabled=True,
         )
@@ -79,6 +85,21 @@ class SlackAdapter:
         """The aiohttp handler for POST /slack/events."""
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    async def install(self, request: web.Request) -> web.StreamResponse:
+        """GET /slack/install: the "Add to Slack" page (multi-workspace only)."""
+        flow = self.bolt.oauth_flow
+        if flow is None:
+            raise web.HTTPNotFound()
+        return await to_aiohttp_response(
+            await flow.handle_installation(await to_bolt_request(request)))
+
+    async def oauth_redirect(self, request: web.Request) -> web.StreamResponse:
+        """GET /slack/oauth_redirect: Slack comes back here with the install's code."""
+        flow = self.bolt.oauth_flow
+        if flow is None:
+            raise web.HTTPNotFound()
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
 
     def _register(self) -> None:
         bolt = self.bolt
@@ -92,8 +113,8 @@ class SlackAdapter:
         bolt.view_closed(FORM_CALLBACK)(self._on_view_closed)
         bolt.shortcut(SHORTCUT)(self._on_shortcut)
 
-    async def _author(self, team: str, user: str) -> Author:
-        profile = await self._profiles.get(team, user)
+    async def _author(self, client: AsyncWebClient, team: str, user: str) -> Author:
+        profile = await self._profiles.get(client, team, user)
         return Author(
             Platform.SLACK, team, user, email=profile.email, display_name=profile.name,
             locale=profile.locale, timezone=profile.timezone,
@@ -101,54 +122,55 @@ class SlackAdapter:
 
     # Events API ---------------------------------------------------------------------------
 
-    async def _on_message(self, body: Body) -> None:
+    async def _on_message(self, body: Body, client: AsyncWebClient) -> None:
         event = body.get("event") or {}
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # only people writing to Peerlink directly
         team, user = _team(body), str(event.get("user") or "")
         if not team or not user:
             return
-        author = await self._author(team, user)
+        author = await self._author(client, team, user)
         text = _unescape(str(event.get("text") or ""))
         await self._engine.handle(Inbound(author, _event_id(body), text=text))
 
-    async def _on_team_join(self, body: Body) -> None:
+    async def _on_team_join(self, body: Body, client: AsyncWebClient) -> None:
         user = (body.get("event") or {}).get("user") or {}
         team, user_id = _team(body), str(user.get("id") or "")
         if team and user_id and not user.get("is_bot"):
-            author = await self._author(team, user_id)
+            author = await self._author(client, team, user_id)
             await self._engine.handle(Inbound(author, _event_id(body), action=Action("app.joined")))
 
-    async def _on_mention(self, body: Body) -> None:
+    async def _on_mention(self, body: Body, client: AsyncWebClient) -> None:
         event = body.get("event") or {}
         team, user, channel = _team(body), str(event.get("user") or ""), event.get("channel")
         if not team or not user:
             return
-        author = await self._author(team, user)
+        author = await self._author(client, team, user)
         await self._engine.handle(Inbound(author, _event_id(body), action=Action("app.mentioned")))
         if channel:
-            await _quietly(self._client.chat_postEphemeral(
+            await _quietly(client.chat_postEphemeral(
                 channel=channel, user=user, text=MENTION_POINTER))
 
-    async def _on_home_opened(self, body: Body) -> None:
+    async def _on_home_opened(self, body: Body, client: AsyncWebClient) -> None:
         event = body.get("event") or {}
         team, user = _team(body), str(event.get("user") or "")
         if event.get("tab", "home") != "home" or not team or not user:
             return
-        card = await self._engine.home(await self._author(team, user))
-        await _quietly(self._client.views_publish(user_id=user, view=render_home(card)))
+        card = await self._engine.home(await self._author(client, team, user))
+        await _quietly(client.views_publish(user_id=user, view=render_home(card)))
 
     # Interactivity and the slash command --------------------------------------------------
 
-    async def _on_command(self, body: Body, ack: AsyncAck) -> None:
+    async def _on_command(self, body: Body, ack: AsyncAck, client: AsyncWebClient) -> None:
         words = str(body.get("text") or "").strip() or "help"
-        author = await self._author(str(body.get("team_id") or ""), str(body.get("user_id")))
+        author = await self._author(client, str(body.get("team_id") or ""),
+                                    str(body.get("user_id")))
         event_id = f"command:{body.get('trigger_id', '')}"
         handled = await self._engine.handle_inline(Inbound(author, event_id, text=words))
-        await self._show_forms(handled, body, author, event_id)
+        await self._show_forms(client, handled, body, author, event_id)
         await ack()
 
-    async def _on_action(self, body: Body, ack: AsyncAck) -> None:
+    async def _on_action(self, body: Body, ack: AsyncAck, client: AsyncWebClient) -> None:
         await ack()  # before the turn: block_actions has no response to wait for
         actions = body.get("actions") or []
         user = body.get("user") or {}
@@ -160,12 +182,14 @@ class SlackAdapter:
         action = Action(action_id_to_action(str(first.get("action_id", ""))), str(value),
                         form_values(state))
         team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-        author = await self._author(team, str(user["id"]))
+        author = await self._author(client, team, str(user["id"]))
         event_id = f"action:{first.get('action_ts', '')}:{user['id']}"
         handled = await self._engine.handle_inline(Inbound(author, event_id, action=action))
-        await self._show_forms(handled, body, author, event_id)
+        await self._show_forms(client, handled, body, author, event_id)
 
-    async def _on_view_submission(self, body: Body, ack: AsyncAck) -> None:
+    async def _on_view_submission(
+        self, body: Body, ack: AsyncAck, client: AsyncWebClient
+    ) -> None:
         view = body.get("view") or {}
         try:
             submit, token = form_metadata(str(view.get("private_metadata") or ""))
@@ -173,7 +197,7 @@ class SlackAdapter:
             await ack()  # a view we did not build: close it, change nothing
             return
         values = form_values((view.get("state") or {}).get("values") or {})
-        author = await self._view_author(body)
+        author = await self._view_author(body, client)
         event_id = f"view:{view.get('id', '')}:{view.get('hash', '')}"
         inbound = Inbound(author, event_id, action=Action(submit, token, values))
         handled = await self._engine.handle_inline(inbound)
@@ -183,34 +207,37 @@ class SlackAdapter:
         else:
             await ack()
 
-    async def _on_view_closed(self, body: Body, ack: AsyncAck) -> None:
+    async def _on_view_closed(
+        self, body: Body, ack: AsyncAck, client: AsyncWebClient
+    ) -> None:
         await ack()
         view = body.get("view") or {}
         try:
             _submit, token = form_metadata(str(view.get("private_metadata") or ""))
         except ValueError:
             return
-        author = await self._view_author(body)
+        author = await self._view_author(body, client)
         event_id = f"view-closed:{view.get('id', '')}"
         await self._engine.handle(Inbound(author, event_id, action=Action("form.cancel", token)))
 
-    async def _on_shortcut(self, body: Body, ack: AsyncAck) -> None:
+    async def _on_shortcut(self, body: Body, ack: AsyncAck, client: AsyncWebClient) -> None:
         user = body.get("user") or {}
         team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-        author = await self._author(team, str(user.get("id") or ""))
+        author = await self._author(client, team, str(user.get("id") or ""))
         event_id = f"shortcut:{body.get('trigger_id', '')}"
         handled = await self._engine.handle_inline(
             Inbound(author, event_id, action=Action("menu.help")))
-        await self._show_forms(handled, body, author, event_id)
+        await self._show_forms(client, handled, body, author, event_id)
         await ack()
 
-    async def _view_author(self, body: Body) -> Author:
+    async def _view_author(self, body: Body, client: AsyncWebClient) -> Author:
         user = body.get("user") or {}
         team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-        return await self._author(team, str(user.get("id") or ""))
+        return await self._author(client, team, str(user.get("id") or ""))
 
     async def _show_forms(
-        self, handled: Handled, body: Body, author: Author, event_id: str
+        self, client: AsyncWebClient, handled: Handled, body: Body, author: Author,
+        event_id: str,
     ) -> None:
         """Open the first form as a modal while the trigger id lives; queue anything else."""
         if not handled.forms:
@@ -221,7 +248,7 @@ class SlackAdapter:
         try:
             if not trigger:
                 raise LookupError("no trigger id")
-            await self._client.views_open(trigger_id=trigger, view=render_modal(first))
+            await client.views_open(trigger_id=trigger, view=render_modal(first))
         except (SlackApiError, LookupError, OSError, TimeoutError):
             log.info("form sent as a message instead of a modal", extra={"event_id": event_id})
             rest = handled.forms
@@ -234,6 +261,9 @@ class SlackAdapter:
 
 def mount(app: web.Application, adapter: SlackAdapter) -> None:
     app.router.add_post("/slack/events", adapter.http)
+    if adapter.bolt.oauth_flow is not None:
+        app.router.add_get(INSTALL_PATH, adapter.install)
+        app.router.add_get(OAUTH_REDIRECT_PATH, adapter.oauth_redirect)
 
 
 def _team(body: Body) -> str:

@@ -110,3 +110,9 @@ def _with_comments(body: str, source: str) -> str:
         comment = comments.get(line.strip())
         out.append(f"{line}  # {comment}" if comment else line)
     return "\n".join(out) + "\n"
+
+
+def bot_scopes() -> tuple[str, ...]:
+    """The bot scopes the manifest asks for: the OAuth install asks for the same."""
+    data = yaml.safe_load(MANIFEST_FILE.read_text(encoding="utf-8"))
+    return tuple(data["oauth_config"]["scopes"]["bot"])

@@ -31,33 +31,31 @@ class ProfileCache:
 
     def __init__(
         self,
-        client: AsyncWebClient,
         *,
         ttl: float = DAY_S,
         clock: Callable[[], float] = time.monotonic,
         limit: int = 50_000,
     ) -> None:
-        self._client = client
         self._ttl = ttl
         self._clock = clock
         self._limit = limit
         self._cache: dict[tuple[str, str], tuple[float, Profile]] = {}
 
-    async def get(self, team: str, user: str) -> Profile:
+    async def get(self, client: AsyncWebClient, team: str, user: str) -> Profile:
         key = (team, user)
         now = self._clock()
         cached = self._cache.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        profile, ttl = await self._fetch(user)
+        profile, ttl = await self._fetch(client, user)
         if len(self._cache) >= self._limit:
             self._cache.pop(next(iter(self._cache)))
         self._cache[key] = (now + ttl, profile)
         return profile
 
-    async def _fetch(self, user: str) -> tuple[Profile, float]:
+    async def _fetch(self, client: AsyncWebClient, user: str) -> tuple[Profile, float]:
         try:
-            response = await self._client.users_info(user=user, include_locale=True)
+            response = await client.users_info(user=user, include_locale=True)
         except SlackApiError as exc:
             code = exc.response.get("error", "error") if exc.response else "error"
             log.warning("users.info failed", extra={"reason": code})

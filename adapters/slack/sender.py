@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -123,8 +123,11 @@ class SlackSender:
         workspace_per_second: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         keys_kept: int = 10_000,
+        tokens: Callable[[str], Awaitable[str | None]] | None = None,
     ) -> None:
         self._client = client
+        # Multi-workspace: each team's bot token, from the installation store.
+        self._tokens = tokens
         self._pacer = Pacer(per_channel_interval, workspace_per_second, clock)
         self._keys_kept = keys_kept
         self._posted: OrderedDict[str, int] = OrderedDict()  # key -> messages posted
@@ -145,14 +148,20 @@ class SlackSender:
             wait = self._pacer.wait(team, channel)
             if wait > 0:
                 return DeliveryResult.defer(wait)
+        token: dict[str, Any] = {}
+        if self._tokens is not None:
+            found = await self._tokens(team)
+            if not found:  # the workspace uninstalled the app
+                return self._undeliverable(delivery, channel, "not_installed")
+            token["token"] = found
         text = notification_text(delivery)
         for index in range(done, len(messages)):
             try:
                 await self._client.chat_postMessage(
-                    channel=channel, text=text, blocks=messages[index] or None
+                    channel=channel, text=text, blocks=messages[index] or None, **token
                 )
             except SlackApiError as exc:
-                return await self._rejected(delivery, channel, exc)
+                return await self._rejected(delivery, channel, exc, token)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 log.warning(
                     "slack delivery %s to %s: network error %s",
@@ -176,7 +185,7 @@ class SlackSender:
         return {"slack": "ok" if self.healthy else f"degraded: {self._token_error}"}
 
     async def _rejected(
-        self, delivery: Delivery, channel: str, exc: SlackApiError
+        self, delivery: Delivery, channel: str, exc: SlackApiError, token: dict[str, Any]
     ) -> DeliveryResult:
         status, code, headers = _answer(exc)
         if status == 429:
@@ -185,7 +194,7 @@ class SlackSender:
             log.info("slack delivery %s to %s: rate limited for %ss", delivery.key, channel, after)
             return DeliveryResult.retry(after=after, reason="rate_limited")
         if code == "account_inactive":
-            return await self._account_inactive(delivery, channel)
+            return await self._account_inactive(delivery, channel, token)
         if code in TOKEN_REJECTED:
             return self._token_rejected(code)
         if status >= 500 or code in SLACK_UNAVAILABLE:
@@ -199,13 +208,15 @@ class SlackSender:
         log.warning("slack delivery %s to %s failed: %s", delivery.key, channel, code)
         return DeliveryResult.failed(code)
 
-    async def _account_inactive(self, delivery: Delivery, channel: str) -> DeliveryResult:
+    async def _account_inactive(
+        self, delivery: Delivery, channel: str, token: dict[str, Any]
+    ) -> DeliveryResult:
         """Slack says ``account_inactive`` of a deactivated person and of a dead bot token.
 
         ``auth.test`` tells which.
         """
         try:
-            await self._client.auth_test()
+            await self._client.auth_test(**token)
         except SlackApiError as exc:
             _, code, _ = _answer(exc)
             if code in TOKEN_REJECTED:
