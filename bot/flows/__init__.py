@@ -32,4 +32,8 @@ def build_router() -> Router:
     router.on_command("privacy", ("privacy", "confidentialite", "vie privee"), privacy.privacy)
     router.on_command("settings", ("settings", "preferences", "parametres", "reglages"),
                       preferences.open_settings)
+    # Announced in Slack's /peer and the manifest; their flows come with later work.
+    router.on_command("not-yet", ("find", "trouver", "buddy", "jumelage", "check in",
+                                  "check-in", "checkin", "bilan", "meetings", "rencontres",
+                                  "pause", "my data", "mes donnees"), menu.not_yet)
     return router
