@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from adapters.runtime import Runtime, build_runtime, cipher
 from adapters.slack import setup_slack, slack_sender
 from adapters.slack.oauth import DatabaseInstallationStore
+from adapters.teams import setup_teams, teams_sender
 from adapters.web.routes import setup_web_chat
 from adapters.web.sender import WebSender
 from bot.clock import SystemClock
@@ -51,6 +52,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
             sender=web_sender,
         )
     setup_slack(app, settings, runtime)
+    setup_teams(app, runtime)
     app.cleanup_ctx.append(_background)
     return app
 
@@ -60,6 +62,8 @@ def platform_senders(settings: Settings, db: Database) -> dict[Platform, Platfor
     senders: dict[Platform, PlatformSender] = {}
     if settings.web_chat:
         senders[Platform.WEB] = WebSender()
+    if settings.teams_enabled:
+        senders[Platform.TEAMS] = teams_sender(settings)
     if settings.slack_enabled:
         installations = (
             DatabaseInstallationStore(db, SystemClock()) if settings.slack_oauth else None

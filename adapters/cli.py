@@ -27,7 +27,7 @@ from bot.config import load_config
 from bot.demo import seed_demo
 from bot.errors import ConfigError
 from bot.org_import import OrgImportError, import_org
-from bot.settings import Settings, check_slack
+from bot.settings import Settings, check_slack, check_teams
 from storage.crypto import Cipher
 from storage.db import Database, DatabaseUnavailable, NotMigrated
 
@@ -90,12 +90,17 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gen-key", help="print a new PEERLINK_SECRET_KEY").set_defaults(run=_gen_key)
 
-    manifest = sub.add_parser("manifest", help="print the Slack app manifest for your URL")
-    manifest.add_argument("platform", choices=["slack"])
+    manifest = sub.add_parser("manifest", help="print the Slack or Teams app manifest for "
+                              "your URL, or write the Teams app package")
+    manifest.add_argument("platform", choices=["slack", "teams"])
     manifest.add_argument("--url", help="public https URL Peerlink is served at (not needed "
                           "with --socket-mode)")
     manifest.add_argument("--socket-mode", action="store_true",
-                          help="for Socket Mode: no request URLs")
+                          help="Slack, for Socket Mode: no request URLs")
+    manifest.add_argument("--app-id", metavar="GUID",
+                          help="Teams: the bot's Microsoft App ID (default MICROSOFT_APP_ID)")
+    manifest.add_argument("--zip", "--out", dest="zip", type=Path, metavar="FILE.zip",
+                          help="Teams: write the app package to upload, instead of printing")
     manifest.set_defaults(run=_manifest)
     return parser
 
@@ -103,7 +108,12 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
-    settings = check_slack(replace(settings, socket_mode=args.socket_mode))
+    settings = check_teams(check_slack(replace(settings, socket_mode=args.socket_mode)))
+    if settings.teams_unauthenticated and host not in LOOPBACK:
+        raise ConfigError(
+            "PEERLINK_TEAMS_UNAUTHENTICATED is for the Bot Framework Emulator on this machine: "
+            "serve on 127.0.0.1, or set MICROSOFT_APP_ID"
+        )
     if settings.web_chat and host not in LOOPBACK:
         raise ConfigError(
             "the web chat lets anyone speak as anyone: serve it on 127.0.0.1 only, "
@@ -190,13 +200,43 @@ def _gen_key(_args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
-def _manifest(args: argparse.Namespace, _settings: Settings) -> int:
+def _manifest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.platform == "teams":
+        return _teams_manifest(args, settings)
     from adapters.slack.manifest import ManifestError, slack_manifest
 
+    if args.app_id is not None or args.zip is not None:
+        return _fail("--app-id and --zip are for: peerlink manifest teams")
     try:
         print(slack_manifest(args.url, socket_mode=args.socket_mode), end="")
     except ManifestError as exc:
         return _fail(str(exc))
+    return 0
+
+
+def _teams_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.teams.manifest import (
+        ManifestError,
+        manifest_text,
+        teams_manifest,
+        teams_package,
+    )
+
+    if args.socket_mode:
+        return _fail("--socket-mode is for Slack only")
+    app_id = settings.microsoft_app_id if args.app_id is None else args.app_id
+    try:
+        if args.zip is None:
+            print(manifest_text(teams_manifest(app_id, args.url)), end="")
+            return 0
+        package = teams_package(app_id, args.url)
+    except ManifestError as exc:
+        return _fail(str(exc))
+    try:
+        args.zip.write_bytes(package)
+    except OSError as exc:
+        return _fail(f"cannot write {args.zip}: {exc.strerror}")
+    print(f"wrote {args.zip}: in Teams, Apps > Manage your apps > Upload an app")
     return 0
 
 

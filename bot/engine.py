@@ -164,7 +164,8 @@ class Engine:
 
     async def _turn(self, uow: UnitOfWork, inbound: Inbound, text: str | None) -> Turn:
         a = inbound.author
-        key = IdentityKey(a.platform, a.tenant, a.user_id, a.email, a.display_name, a.locale)
+        key = IdentityKey(a.platform, a.tenant, a.user_id, a.email, a.display_name, a.locale,
+                          a.address)
         now = self._s.clock.now()
         person, identity, first = await uow.people.resolve(key, now)
         if first:  # messages that waited for a way to reach this person can go now

@@ -37,6 +37,9 @@ class Author:
     display_name: str = ""
     locale: str = ""
     timezone: str = ""
+    # How the platform reaches this person again (a Teams conversation reference):
+    # kept with the identity so later messages can be delivered proactively.
+    address: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

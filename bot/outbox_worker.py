@@ -151,6 +151,10 @@ class OutboxWorker:
         owner = self._opt.owner
         outcome, reason = result.outcome, result.reason or result.outcome.value
         async with self._db.transaction() as uow:
+            address = result.extra.get("address")
+            if isinstance(address, Mapping) and address:
+                # The platform gave us a way back to this person (a new Teams chat).
+                await uow.outbox.remember_address(item.id, dict(address))
             if outcome is Outcome.SENT:
                 held = await uow.outbox.mark_sent(item.id, owner, now)
             elif outcome is Outcome.DEFERRED:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -37,10 +38,16 @@ class Settings:
     microsoft_app_password: str = field(default="", repr=False)
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str = ""
+    # Teams without authentication, for the Bot Framework Emulator on this machine only.
+    teams_unauthenticated: bool = False
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.microsoft_app_id) or self.teams_unauthenticated
 
     @property
     def slack_oauth(self) -> bool:
@@ -84,6 +91,7 @@ class Settings:
             microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", "").strip(),
             microsoft_app_type=env.get("MICROSOFT_APP_TYPE", "").strip() or "MultiTenant",
             microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
+            teams_unauthenticated=_bool(env, "PEERLINK_TEAMS_UNAUTHENTICATED", False),
         )
 
 
@@ -115,6 +123,28 @@ def check_slack(settings: Settings) -> Settings:
         )
     if settings.socket_mode and not (settings.slack_app_token and settings.slack_bot_token):
         raise ConfigError("--socket-mode needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN")
+    return settings
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+
+
+def check_teams(settings: Settings) -> Settings:
+    """The Microsoft app settings hang together (checked before serving)."""
+    if not settings.microsoft_app_id:
+        return settings
+    if not _GUID.fullmatch(settings.microsoft_app_id):
+        raise ConfigError("MICROSOFT_APP_ID must be the bot's app id (a GUID)")
+    if settings.microsoft_app_type not in _APP_TYPES:
+        raise ConfigError(f"MICROSOFT_APP_TYPE must be one of {', '.join(_APP_TYPES)}")
+    if settings.microsoft_app_type != "UserAssignedMSI" and not settings.microsoft_app_password:
+        raise ConfigError("MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID")
+    if settings.microsoft_app_type != "MultiTenant" and not settings.microsoft_app_tenant_id:
+        raise ConfigError(
+            f"MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE="
+            f"{settings.microsoft_app_type}"
+        )
     return settings
 
 

@@ -193,6 +193,15 @@ class OutboxRepository:
             status="pending", next_attempt_at=when, last_error=error[:64],
         )
 
+    async def remember_address(self, item_id: int, address: dict[str, Any]) -> None:
+        """Merge what the platform told us about reaching this row's recipient."""
+        identity = await self._session.scalar(
+            select(Identity).join(OutboxItem, OutboxItem.identity_id == Identity.id)
+            .where(OutboxItem.id == item_id)
+        )
+        if identity is not None:
+            identity.address = {**identity.address, **address}
+
     async def defer(self, item_id: int, owner: str, when: datetime) -> bool:
         """Put back untried (our own pacing said "not yet"): the claim is not an attempt."""
         return await settle(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ class IdentityKey:
     email: str = ""
     display_name: str = ""
     locale: str = ""
+    address: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class PeopleRepository:
                 identity.locale = key.locale
             if identity.undeliverable:
                 identity.undeliverable = ""  # they wrote to us, so we can reach them again
+            merged = {**identity.address, **key.address}
+            if merged != identity.address:
+                identity.address = merged
             return person, identity, False
         found = await self.by_email(key.email) if key.email else None
         if found is None:
@@ -86,6 +91,7 @@ class PeopleRepository:
             tenant=key.tenant,
             user_id=key.user_id,
             locale=key.locale,
+            address=dict(key.address),
             last_seen_at=now,
         )
         self._session.add(identity)
