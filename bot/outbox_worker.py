@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.delivery import Delivery, DeliveryResult, Outcome, PlatformSender
 from bot.messages import Platform, Priority
 from bot.ui import from_dict
-from storage.db import Database
+from storage.db import Database, UnitOfWork
 from storage.outbox import ClaimedMessage
 
 log = logging.getLogger("peerlink.delivery")
@@ -102,34 +102,34 @@ class OutboxWorker:
             if not claimed:
                 return settled
             urgent = [c for c in claimed if c.priority <= Priority.CRISIS]
-            for item in urgent:  # crisis first, one by one, before anything else
-                await self._deliver(item)
-            await asyncio.gather(*(self._bounded(c) for c in claimed if c not in urgent))
+            for item in urgent:  # crisis first, one by one, each recorded at once
+                await self._settle_all([(item, await self._attempt(item))])
+            rest = [c for c in claimed if c not in urgent]
+            outcomes = await asyncio.gather(*(self._bounded(c) for c in rest))
+            await self._settle_all(list(zip(rest, outcomes, strict=True)))
             settled += len(claimed)
 
-    async def _bounded(self, item: ClaimedMessage) -> None:
+    async def _bounded(self, item: ClaimedMessage) -> tuple[DeliveryResult, bool]:
         async with self._limit:
-            await self._deliver(item)
+            return await self._attempt(item)
 
-    async def _deliver(self, item: ClaimedMessage) -> None:
+    async def _attempt(self, item: ClaimedMessage) -> tuple[DeliveryResult, bool]:
+        """Offer one message to its sender; returns the result and whether it is final."""
         if item.attempts > self._opt.max_attempts * RETRY_PATIENCE and not _is_crisis(item):
             # Claimed over and over without ever settling: a crash loop.
-            await self._settle(item, DeliveryResult.failed("attempts_exhausted"), final=True)
-            return
+            return DeliveryResult.failed("attempts_exhausted"), True
         try:
             delivery = self._delivery(item)
         except (KeyError, TypeError, ValueError):
             log.error("unreadable outbox message", extra={"outbox_id": item.id})
-            await self._settle(item, DeliveryResult.failed("bad_payload"), final=True)
-            return
+            return DeliveryResult.failed("bad_payload"), True
         try:
-            result = await self._senders[delivery.platform].send(delivery)
+            return await self._senders[delivery.platform].send(delivery), False
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.warning("sender raised", extra={"outbox_id": item.id}, exc_info=True)
-            result = DeliveryResult.failed(type(exc).__name__)
-        await self._settle(item, result)
+            return DeliveryResult.failed(type(exc).__name__), False
 
     @staticmethod
     def _delivery(item: ClaimedMessage) -> Delivery:
@@ -144,41 +144,50 @@ class OutboxWorker:
             attempt=item.attempts,
         )
 
-    async def _settle(
-        self, item: ClaimedMessage, result: DeliveryResult, *, final: bool = False
+    async def _settle_all(
+        self, attempts: list[tuple[ClaimedMessage, tuple[DeliveryResult, bool]]]
     ) -> None:
+        """Record a round's results in one transaction, then count them."""
+        if not attempts:
+            return
+        async with self._db.transaction() as uow:
+            counted = [await self._record(uow, item, result, final)
+                       for item, (result, final) in attempts]
+        if self._metrics is not None:
+            for (item, _), (outcome, reason) in zip(attempts, counted, strict=True):
+                self._metrics.delivered(item.platform, outcome.value, reason)
+
+    async def _record(
+        self, uow: UnitOfWork, item: ClaimedMessage, result: DeliveryResult, final: bool
+    ) -> tuple[Outcome, str]:
         now = self._clock.now()
         owner = self._opt.owner
         outcome, reason = result.outcome, result.reason or result.outcome.value
-        async with self._db.transaction() as uow:
-            address = result.extra.get("address")
-            if isinstance(address, Mapping) and address:
-                # The platform gave us a way back to this person (a new Teams chat).
-                await uow.outbox.remember_address(item.id, dict(address))
-            if outcome is Outcome.SENT:
-                held = await uow.outbox.mark_sent(item.id, owner, now)
-            elif outcome is Outcome.DEFERRED:
-                when = now + timedelta(seconds=max(result.retry_after or 0.0, 0.0))
-                held = await uow.outbox.defer(item.id, owner, when)
-            elif outcome is Outcome.UNDELIVERABLE:
-                held = await uow.outbox.undeliverable(item.id, owner, reason)
-            elif final or self._exhausted(item, result):
-                outcome = Outcome.FAILED
-                held = await uow.outbox.dead_letter(item.id, owner, reason)
-                log.error(
-                    "dead letter",
-                    extra={"outbox_id": item.id, "platform": item.platform, "reason": reason},
-                )
-                reason = "dead_letter"
-            else:
-                when = now + timedelta(seconds=self._delay(item, result.retry_after))
-                held = await uow.outbox.retry_at(item.id, owner, when, reason)
+        address = result.extra.get("address")
+        if isinstance(address, Mapping) and address:
+            # The platform gave us a way back to this person (a new Teams chat).
+            await uow.outbox.remember_address(item.id, dict(address))
+        if outcome is Outcome.SENT:
+            held = await uow.outbox.mark_sent(item.id, owner, now)
+        elif outcome is Outcome.DEFERRED:
+            when = now + timedelta(seconds=max(result.retry_after or 0.0, 0.0))
+            held = await uow.outbox.defer(item.id, owner, when)
+        elif outcome is Outcome.UNDELIVERABLE:
+            held = await uow.outbox.undeliverable(item.id, owner, reason)
+        elif final or self._exhausted(item, result):
+            outcome = Outcome.FAILED
+            held = await uow.outbox.dead_letter(item.id, owner, reason)
+            log.error("dead letter",
+                      extra={"outbox_id": item.id, "platform": item.platform, "reason": reason})
+            reason = "dead_letter"
+        else:
+            when = now + timedelta(seconds=self._delay(item, result.retry_after))
+            held = await uow.outbox.retry_at(item.id, owner, when, reason)
         if not held:
             # Our lease ran out and another worker took the row: its result stands.
             log.warning("lease lost before settling", extra={"outbox_id": item.id})
-            outcome, reason = Outcome.FAILED, "lease_lost"
-        if self._metrics is not None:
-            self._metrics.delivered(item.platform, outcome.value, reason)
+            return Outcome.FAILED, "lease_lost"
+        return outcome, reason
 
     def _exhausted(self, item: ClaimedMessage, result: DeliveryResult) -> bool:
         if _is_crisis(item):

@@ -140,14 +140,14 @@ class SlackSender:
         channel = delivery.address.get("channel") or delivery.address.get("user_id")
         if not isinstance(channel, str) or not channel:
             return self._undeliverable(delivery, "", "no_address")
+        if delivery.priority > Priority.CRISIS:  # pacing first: a deferral costs nothing
+            wait = self._pacer.wait(team, channel)
+            if wait > 0:
+                return DeliveryResult.defer(wait)
         messages = render_message(delivery.body)
         done = self._posted.get(delivery.key, 0)
         if done >= len(messages):
             return DeliveryResult.sent()
-        if delivery.priority > Priority.CRISIS:
-            wait = self._pacer.wait(team, channel)
-            if wait > 0:
-                return DeliveryResult.defer(wait)
         token: dict[str, Any] = {}
         if self._tokens is not None:
             found = await self._tokens(team)
