@@ -12,15 +12,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
+
+from adapters.urls import public_base_url
 
 EXAMPLE_URL = "https://peerlink.example.com"
 EVENTS_PATH = "/slack/events"  # events, interactivity and the slash command share it
 OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 MANIFEST_FILE = Path(__file__).with_name("manifest.yaml")
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 _COMMENT = re.compile(r"^(?P<content>\s*\S.*?)\s+#\s(?P<comment>.*)$")
 
@@ -63,30 +63,10 @@ def slack_manifest(url: str | None = None, *, socket_mode: bool = False) -> str:
 
 
 def _base_url(url: str | None) -> str:
-    if not url or not url.strip():
-        raise ManifestError("a public URL is needed, e.g. --url https://peerlink.example.com")
-    url = url.strip()
     try:
-        parts = urlsplit(url)
-        port = parts.port  # raises on a port that is not a number in range
+        return public_base_url(url, endpoint_hint=f"Peerlink adds {EVENTS_PATH} itself")
     except ValueError as exc:
-        raise ManifestError(f"not a valid URL: {url!r} ({exc})") from None
-    host = parts.hostname or ""
-    if parts.scheme == "http" and host in LOCAL_HOSTS:
-        pass  # local testing only: Slack itself calls https URLs
-    elif parts.scheme != "https":
-        raise ManifestError(f"the URL must start with https:// (got {url!r})")
-    if not host or parts.username is not None or parts.password is not None:
-        raise ManifestError(f"the URL needs a host name and no user or password (got {url!r})")
-    if any(c.isspace() for c in url):
-        raise ManifestError(f"the URL must not contain spaces (got {url!r})")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise ManifestError(
-            f"give only the scheme and host, e.g. https://peerlink.example.com (got {url!r}); "
-            f"Peerlink adds {EVENTS_PATH} itself"
-        )
-    netloc = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{netloc}" + (f":{port}" if port is not None else "")
+        raise ManifestError(str(exc)) from None
 
 
 def _header(source: str) -> str:

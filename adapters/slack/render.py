@@ -32,6 +32,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from adapters.textfit import split_text
 from bot.delivery import Delivery
 from bot.ui import Body, Button, Card, ChoiceInput, Fact, Form, Input, Select, TextInput
 
@@ -337,21 +338,6 @@ def _cut(text: str, limit: int) -> str:
     return text[:limit]
 
 
-def _split(text: str, limit: int, separators: tuple[str, ...] = _SEPARATORS) -> list[str]:
-    """Cut escaped text into pieces of at most ``limit``: at paragraphs, lines, then words."""
-    if len(text) <= limit:
-        return [text] if text.strip() else []
-    if not separators:
-        head = _cut(text, limit)
-        return [head, *_split(text[len(head) :], limit, separators)]
-    sep, finer = separators[0], separators[1:]
-    pieces: list[str] = []
-    current = ""
-    for part in text.split(sep):
-        if current and len(current) + len(sep) + len(part) <= limit:
-            current += sep + part
-            continue
-        pieces.extend(_split(current, limit, finer))
-        current = part
-    pieces.extend(_split(current, limit, finer))
-    return pieces
+def _split(text: str, limit: int) -> list[str]:
+    """Cut escaped text at paragraphs, lines, then words; never inside an ``&amp;`` escape."""
+    return split_text(text, limit, _SEPARATORS, _cut)

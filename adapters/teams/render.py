@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from adapters.textfit import split_text
 from bot.delivery import Delivery
 from bot.ui import Body, Button, Card, ChoiceInput, Fact, Form, Input, Option, Select, TextInput
 
@@ -365,20 +366,6 @@ def _clip(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + _ELLIPSIS
 
 
-def _split(text: str, limit: int, separators: tuple[str, ...] = _SEPARATORS) -> list[str]:
-    """Cut text into pieces of at most ``limit``: at lines, then words, then anywhere."""
-    if len(text) <= limit:
-        return [text] if text.strip() else []
-    if not separators:
-        return [text[i : i + limit] for i in range(0, len(text), limit)]
-    sep, finer = separators[0], separators[1:]
-    pieces: list[str] = []
-    current = ""
-    for part in text.split(sep):
-        if current and len(current) + len(sep) + len(part) <= limit:
-            current += sep + part
-            continue
-        pieces.extend(_split(current, limit, finer))
-        current = part
-    pieces.extend(_split(current, limit, finer))
-    return pieces
+def _split(text: str, limit: int) -> list[str]:
+    """Cut text at lines, then words, then anywhere."""
+    return split_text(text, limit, _SEPARATORS)
