@@ -12,9 +12,6 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from adapters.runtime import Runtime, build_runtime, cipher
-from adapters.slack import setup_slack, slack_sender
-from adapters.slack.oauth import DatabaseInstallationStore
-from adapters.teams import setup_teams, teams_sender
 from adapters.web.routes import setup_web_chat
 from adapters.web.sender import WebSender
 from bot.clock import SystemClock
@@ -51,8 +48,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
             find_person=lambda email: _demo_person(runtime, email),
             sender=web_sender,
         )
-    setup_slack(app, settings, runtime)
-    setup_teams(app, runtime)
+    # Platform SDKs load only where configured: a smaller, faster process otherwise.
+    if Platform.SLACK in runtime.senders:
+        from adapters.slack import setup_slack
+
+        setup_slack(app, settings, runtime)
+    if Platform.TEAMS in runtime.senders:
+        from adapters.teams import setup_teams
+
+        setup_teams(app, runtime)
     app.cleanup_ctx.append(_background)
     return app
 
@@ -63,8 +67,13 @@ def platform_senders(settings: Settings, db: Database) -> dict[Platform, Platfor
     if settings.web_chat:
         senders[Platform.WEB] = WebSender()
     if settings.teams_enabled:
+        from adapters.teams import teams_sender
+
         senders[Platform.TEAMS] = teams_sender(settings)
     if settings.slack_enabled:
+        from adapters.slack import slack_sender
+        from adapters.slack.oauth import DatabaseInstallationStore
+
         installations = (
             DatabaseInstallationStore(db, SystemClock()) if settings.slack_oauth else None
         )
