@@ -1,14 +1,17 @@
-"""The Teams app package: complete, within the 1.17 schema's limits, neutral, least privilege.
+"""The Teams app package: complete, valid against Microsoft's schema, neutral, least privilege.
 
-Limits are those of the official schemas, MicrosoftTeams.schema.json and
-MicrosoftTeams.Localization.schema.json v1.17 (developer.microsoft.com/json-schemas/
-teams/v1.17/): name short 30 and full 100, description short 80 and full 4000,
-developer name 32, one bot, at most 3 command lists of at most 10 commands each,
-command title 32 and description 128, at most 2 permissions and 16 valid domains;
-a GUID is 8-4-4-4-12 hex digits and a colour #RRGGBB. Icons: color 192x192 full
-colour, outline 32x32 white on a transparent background.
+The manifest is on the newest schema that the npm package ``@microsoft/app-manifest``
+ships (json-schemas/teams/v1.30/, the version pinned in ``.ci/install-teams-schema``);
+the tests under "The official schemas" validate the package against
+MicrosoftTeams.schema.json and MicrosoftTeams.Localization.schema.json from it, offline.
+
+Limits the other tests check: name short 30 and full 100, description short 80 and
+full 4000, developer name 32, one bot, at most 3 command lists, at most 2 permissions;
+a GUID is 8-4-4-4-12 hex digits and a colour #RRGGBB. Commands are held to the older,
+stricter limits (at most 10 a list, title 32, description 128), which the command menu
+shows in full; schema 1.30 allows 12, 128 and 4000. Icons: color 192x192 full colour,
+outline 32x32 white on a transparent background.
 """
-
 from __future__ import annotations
 
 import io
@@ -21,11 +24,16 @@ import subprocess
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft6Validator, validators
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
+from referencing.jsonschema import DRAFT4
 
 from adapters.cli import main
 from adapters.teams import manifest as teams
@@ -49,9 +57,15 @@ REGENERATE = ".venv/bin/python -m adapters.teams.manifest"
 
 APP_ID = "6f1c2a4e-93b7-4d0a-8e21-5c9f0b7d3a18"
 URL = "https://peer.acme.test"
-SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
-LOCALIZATION_SCHEMA = ("https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/"
-                       "MicrosoftTeams.Localization.schema.json")
+SCHEMA_VERSION = "1.30"  # the newest in the pinned @microsoft/app-manifest
+SCHEMAS_URL = "https://developer.microsoft.com/en-us/json-schemas/teams/"
+SCHEMA = f"{SCHEMAS_URL}v{SCHEMA_VERSION}/MicrosoftTeams.schema.json"
+LOCALIZATION_SCHEMA = f"{SCHEMAS_URL}v{SCHEMA_VERSION}/MicrosoftTeams.Localization.schema.json"
+# Where .ci/install-teams-schema puts them; PEERLINK_TEAMS_SCHEMA_DIR may name another
+# folder laid out the same way (v1.30/MicrosoftTeams.schema.json ...).
+SCHEMA_DIR = (Path(__file__).resolve().parents[1] / ".ci" / "node_modules" / "@microsoft"
+              / "app-manifest" / "build" / "json-schemas" / "teams")
+INSTALL_SCHEMAS = "bash .ci/install-teams-schema"
 GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 COMMANDS = ["help", "find", "buddy", "check-in", "meetings", "pause", "language", "privacy",
             "my data"]
@@ -90,7 +104,7 @@ def shown_to_people(data: dict[str, Any]) -> list[str]:
 def test_schema_version_and_required_fields() -> None:
     data = load()
     assert data["$schema"] == SCHEMA
-    assert data["manifestVersion"] == "1.17"
+    assert data["manifestVersion"] == SCHEMA_VERSION
     assert data["version"] == "1.0.0"
     assert re.fullmatch(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)", data["version"])
     for key in ("manifestVersion", "version", "id", "developer", "name", "description",
@@ -268,6 +282,157 @@ def test_french_wording_people_see_is_neutral() -> None:
         lowered = text.lower()
         for word in ("santé", "mentale", "thérapie", "crise", "psych"):
             assert word not in lowered, f"{word!r} in {text!r}"
+
+
+# --- The official schemas --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def schema_dir() -> Path:
+    """Microsoft's Teams schemas, from the npm package (``.ci/install-teams-schema``).
+
+    Missing: skipped on a workstation, a failure in CI (``CI=true``), which must install
+    them; a folder named by PEERLINK_TEAMS_SCHEMA_DIR must exist.
+    """
+    given = os.environ.get("PEERLINK_TEAMS_SCHEMA_DIR", "").strip()
+    folder = Path(given) if given else SCHEMA_DIR
+    if not folder.is_dir():
+        if given:
+            pytest.fail(f"PEERLINK_TEAMS_SCHEMA_DIR={given} is not a folder")
+        reason = (f"Microsoft's Teams manifest schemas are not installed ({folder} is "
+                  f"missing); run: {INSTALL_SCHEMAS}")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must install them: {reason}")
+        pytest.skip(reason)
+    return folder
+
+
+def schema_versions(folder: Path) -> dict[tuple[int, int], str]:
+    """The released schema versions in ``folder`` (not vDevPreview), by number."""
+    found = {}
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"v(\d+)\.(\d+)", entry.name)
+        if match and (entry / "MicrosoftTeams.schema.json").is_file():
+            found[int(match[1]), int(match[2])] = f"{match[1]}.{match[2]}"
+    return found
+
+
+def no_network(uri: str) -> Resource[Any]:
+    raise NoSuchResource(ref=uri)  # every schema comes from the local files
+
+
+def official_validator(folder: Path, url: str) -> Validator:
+    """A validator for the schema at ``url``, read from ``folder`` with every file beside it.
+
+    Each file of the version's folder is registered under its official URL, so a $ref
+    to another one resolves locally; nothing is fetched. The draft is the one the schema
+    declares (draft-04 up to now), applied as Microsoft's own validator (ajv-draft-04 in
+    the same package) applies it: ``const`` is checked, and so are keywords beside a
+    ``$ref``, which the localization schema uses for its length limits.
+    """
+    version_dir = url.removeprefix(SCHEMAS_URL).split("/")[0]
+    registry: Registry[Any] = Registry(retrieve=no_network)
+    for path in sorted((folder / version_dir).glob("*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8-sig"))
+        resource = Resource.from_contents(contents, default_specification=DRAFT4)
+        registry = registry.with_resource(f"{SCHEMAS_URL}{version_dir}/{path.name}", resource)
+    schema = registry.contents(url)
+    declared = validators.validator_for(schema)
+    # The schema itself is well formed (its patterns are ECMAScript, some not Python's: no
+    # format checks here; the manifest's own strings meet only the patterns they reach).
+    declared(declared.META_SCHEMA).validate(schema)
+    as_microsoft = validators.create(
+        meta_schema=declared.META_SCHEMA,
+        validators={"const": Draft6Validator.VALIDATORS["const"], **declared.VALIDATORS},
+        type_checker=declared.TYPE_CHECKER,
+        format_checker=declared.FORMAT_CHECKER,
+        id_of=declared.ID_OF,
+        applicable_validators=lambda schema: schema.items(),
+    )
+    # The schemas have no id of their own: give the root its official URL, so that a
+    # relative $ref resolves beside it (a copy; the files are not changed).
+    id_key = "id" if declared.ID_OF({"id": url}) == url else "$id"
+    root = schema if declared.ID_OF(schema) else {**schema, id_key: url}
+    return as_microsoft(root, registry=registry, format_checker=declared.FORMAT_CHECKER)
+
+
+def schema_errors(validator: Validator, instance: dict[str, Any]) -> list[str]:
+    return sorted(f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
+                  for error in validator.iter_errors(instance))
+
+
+def test_manifest_is_on_the_newest_schema_of_the_package(schema_dir: Path) -> None:
+    versions = schema_versions(schema_dir)
+    assert versions, f"no vX.Y/MicrosoftTeams.schema.json in {schema_dir}"
+    newest = versions[max(versions)]
+    assert newest == SCHEMA_VERSION, (
+        f"the schemas in {schema_dir} go up to v{newest}: move the manifest and fr.json "
+        f"to it, then run: {REGENERATE}")
+    assert load()["manifestVersion"] == SCHEMA_VERSION
+    assert load()["$schema"] == SCHEMA
+    assert localization()["$schema"] == LOCALIZATION_SCHEMA
+    for url in (SCHEMA, LOCALIZATION_SCHEMA):
+        assert (schema_dir / url.removeprefix(SCHEMAS_URL)).is_file(), url
+
+
+@pytest.mark.parametrize("app_id, url", [
+    (EXAMPLE_APP_ID, EXAMPLE_URL),
+    (APP_ID, URL),
+    (APP_ID, "https://peer.acme.test:8443"),
+    (APP_ID, "http://localhost:3978"),
+])
+def test_package_validates_against_the_official_schemas(schema_dir: Path, app_id: str,
+                                                        url: str) -> None:
+    files = open_package(teams_package(app_id, url))
+    manifest = json.loads(files["manifest.json"].decode("utf-8"))
+    assert schema_errors(official_validator(schema_dir, manifest["$schema"]), manifest) == []
+    for extra in manifest["localizationInfo"]["additionalLanguages"]:
+        strings = json.loads(files[extra["file"]].decode("utf-8"))
+        assert strings["$schema"] == LOCALIZATION_SCHEMA
+        validator = official_validator(schema_dir, strings["$schema"])
+        assert schema_errors(validator, strings) == [], extra["file"]
+
+
+def test_repo_copy_validates_against_the_official_schemas(schema_dir: Path) -> None:
+    for name, url in (("manifest.json", SCHEMA), ("fr.json", LOCALIZATION_SCHEMA)):
+        instance = json.loads((REPO_COPY / name).read_text(encoding="utf-8"))
+        assert schema_errors(official_validator(schema_dir, url), instance) == [], name
+
+
+def test_official_schema_validation_catches_mistakes(schema_dir: Path) -> None:
+    """The validation is not vacuous: each of these breaks a rule of the schemas."""
+    manifest = official_validator(schema_dir, SCHEMA)
+    strings = official_validator(schema_dir, LOCALIZATION_SCHEMA)
+    good, fr = load(), localization()
+    assert schema_errors(manifest, good) == [] and schema_errors(strings, fr) == []
+
+    def broken(change: Callable[[dict[str, Any]], object],
+               data: dict[str, Any]) -> dict[str, Any]:
+        copy: dict[str, Any] = json.loads(json.dumps(data))
+        change(copy)
+        return copy
+
+    manifest_mistakes = [
+        lambda d: d.update(manifestVersion="1.17"),  # const
+        lambda d: d.pop("developer"),  # required
+        lambda d: d.update(tabs=[]),  # no other properties
+        lambda d: d["name"].update(short="P" * 31),  # maxLength
+        lambda d: d.update(accentColor="indigo"),  # pattern, through a $ref
+        lambda d: d["bots"][0].update(botId="not-a-guid"),
+        lambda d: d["bots"][0]["scopes"].append("meeting"),  # enum
+        lambda d: d.update(permissions=["identity", "messageTeamMembers", "identity"]),
+        lambda d: d["developer"].update(privacyUrl="ftp://peer.acme.test/privacy"),
+    ]
+    for change in manifest_mistakes:
+        assert schema_errors(manifest, broken(change, good)), change
+    strings_mistakes = [
+        lambda d: d.update({"name.short": "P" * 31}),  # maxLength beside a $ref
+        lambda d: d.update({"description.short": ""}),  # the $ref: a non-empty string
+        lambda d: d.pop("description.full"),  # required
+        lambda d: d.update({"bots[0].commandLists[3].commands[0].title": "aide"}),
+        lambda d: d.update({"tagline": "x"}),
+    ]
+    for change in strings_mistakes:
+        assert schema_errors(strings, broken(change, fr)), change
 
 
 # --- Validation ------------------------------------------------------------------------

@@ -7,6 +7,10 @@ translates what people see (names, descriptions, command titles). The icons are
 drawn here by ``icons()`` with a tiny PNG writer (zlib and struct, no imaging
 library) and shipped as ``color.png`` and ``outline.png``.
 
+Both JSON files follow schema 1.30, the newest that Microsoft's npm package
+``@microsoft/app-manifest`` ships; ``tests/test_teams_manifest.py`` validates the
+package against that package's JSON schemas (installed by ``.ci/install-teams-schema``).
+
 ``manifest/teams/`` is the unpacked package for the example values; a test keeps
 it, and the shipped icons, in sync. Regenerate both with::
 
@@ -30,6 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from adapters.urls import public_base_url
+
 HERE = Path(__file__).parent
 MANIFEST_FILE = HERE / "manifest.json"
 LOCALIZATION_FILE = HERE / "fr.json"
@@ -37,7 +43,6 @@ ICON_FILES = ("color.png", "outline.png")
 EXAMPLE_APP_ID = "00000000-0000-0000-0000-000000000000"
 EXAMPLE_URL = "https://peerlink.example.com"
 EXAMPLE_DIR = HERE.parents[1] / "manifest" / "teams"  # in a source checkout only
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 PRIVACY_PATH = "/privacy"
 TERMS_PATH = "/terms"
 
@@ -127,31 +132,12 @@ def _app_id(app_id: str | None) -> str:
 
 
 def _base_url(url: str | None) -> str:
-    if not url or not url.strip():
-        raise ManifestError("a public URL is needed, e.g. --url https://peerlink.example.com")
-    url = url.strip()
     try:
-        parts = urlsplit(url)
-        port = parts.port  # raises on a port that is not a number in range
-    except ValueError as exc:
-        raise ManifestError(f"not a valid URL: {url!r} ({exc})") from None
-    host = parts.hostname or ""
-    if parts.scheme == "http" and host in LOCAL_HOSTS:
-        pass  # local testing only (Bot Framework Emulator, a tunnel)
-    elif parts.scheme != "https":
-        raise ManifestError(f"the URL must start with https:// (got {url!r})")
-    if not host or parts.username is not None or parts.password is not None:
-        raise ManifestError(f"the URL needs a host name and no user or password (got {url!r})")
-    if any(c.isspace() for c in url):
-        raise ManifestError(f"the URL must not contain spaces (got {url!r})")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise ManifestError(
-            f"give only the scheme and host, e.g. https://peerlink.example.com (got {url!r}); "
+        return public_base_url(url, endpoint_hint=(
             "the bot's messaging endpoint, https://HOST/api/messages, is set on its "
-            "registration, not here"
-        )
-    netloc = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{netloc}" + (f":{port}" if port is not None else "")
+            "registration, not here"))
+    except ValueError as exc:
+        raise ManifestError(str(exc)) from None
 
 
 # --- The icons -------------------------------------------------------------------------
