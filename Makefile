@@ -33,6 +33,8 @@ i18n: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/slack_ack.py
+	$(BIN)/python bench/teams_turn.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

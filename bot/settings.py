@@ -40,6 +40,7 @@ class Settings:
     microsoft_app_tenant_id: str = ""
     # Teams without authentication, for the Bot Framework Emulator on this machine only.
     teams_unauthenticated: bool = False
+    teams_tenant_per_second: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,6 +93,9 @@ class Settings:
             microsoft_app_type=env.get("MICROSOFT_APP_TYPE", "").strip() or "MultiTenant",
             microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
             teams_unauthenticated=_bool(env, "PEERLINK_TEAMS_UNAUTHENTICATED", False),
+            teams_tenant_per_second=float(
+                _int(env, "PEERLINK_TEAMS_MESSAGES_PER_SECOND", 30, 1, 1000)
+            ),
         )
 
 

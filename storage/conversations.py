@@ -6,10 +6,14 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState
+
+_CURRENT = select(ConversationState).where(
+    ConversationState.person_id == bindparam("person_id")
+)
 
 
 class ConversationRepository:
@@ -18,9 +22,7 @@ class ConversationRepository:
 
     async def current(self, person_id: int, now: datetime) -> ConversationState | None:
         """The live state, or None; an expired state is dropped on sight."""
-        state = await self._session.scalar(
-            select(ConversationState).where(ConversationState.person_id == person_id)
-        )
+        state = await self._session.scalar(_CURRENT, {"person_id": person_id})
         if state is not None and state.expires_at <= now:
             await self._session.delete(state)
             await self._session.flush()  # so a new state for this person is a fresh row

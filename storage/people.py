@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Identity, Person
@@ -42,6 +42,18 @@ class OrgRecord:
     start_date: date | None
 
 
+# Built once: this runs on every turn.
+_BY_IDENTITY = (
+    select(Identity, Person)
+    .join(Person, Person.id == Identity.person_id)
+    .where(
+        Identity.platform == bindparam("platform"),
+        Identity.tenant == bindparam("tenant"),
+        Identity.user_id == bindparam("user_id"),
+    )
+)
+
+
 class PeopleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -59,13 +71,8 @@ class PeopleRepository:
         """
         row = (
             await self._session.execute(
-                select(Identity, Person)
-                .join(Person, Person.id == Identity.person_id)
-                .where(
-                    Identity.platform == key.platform,
-                    Identity.tenant == key.tenant,
-                    Identity.user_id == key.user_id,
-                )
+                _BY_IDENTITY,
+                {"platform": key.platform, "tenant": key.tenant, "user_id": key.user_id},
             )
         ).first()
         if row is not None:
