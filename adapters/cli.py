@@ -57,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"the database is not migrated ({exc}); run: peerlink migrate")
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
