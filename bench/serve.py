@@ -10,25 +10,15 @@ chat on, as `make run` serves. Targets (issue 2): healthy in under 2 s, under
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import psutil
-
-PEERLINK = Path(sys.executable).parent / "peerlink"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from common import PEERLINK, free_port, peerlink_env, prepare
 
 
 def healthy(url: str) -> bool:
@@ -41,11 +31,8 @@ def healthy(url: str) -> bool:
 
 def one_run(workdir: Path) -> tuple[float, float]:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-           "PORT": str(port), "PEERLINK_WEB_CHAT": "1", "PEERLINK_LOG_FORMAT": "text",
-           "PEERLINK_SECRET_KEY": subprocess.check_output([PEERLINK, "gen-key"], text=True)}
-    for command in (["migrate"], ["seed-demo", "--if-empty"]):
-        subprocess.run([PEERLINK, *command], env=env, check=True, capture_output=True)
+    env = peerlink_env(workdir, {"PORT": str(port), "PEERLINK_WEB_CHAT": "1"})
+    prepare(env, ["seed-demo", "--if-empty"])
     started = time.perf_counter()
     proc = subprocess.Popen([PEERLINK, "serve"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

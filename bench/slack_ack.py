@@ -26,20 +26,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import secrets
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import psutil
+import common
+from common import TEXTS
 from slack_sdk.signature import SignatureVerifier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,10 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.slack_api import TEAM_ID, FakeSlackAPI  # noqa: E402
 
-PEERLINK = Path(sys.executable).parent / "peerlink"
 USERS = [f"U0BENCH{i:03d}" for i in range(200)]
-TEXTS = ["help", "aide", "menu", "settings", "privacy",
-         "I had a long week, not sure what to do about my manager"]
 SLACK_TIMEOUT_S = 3.0  # Slack retries an event not acknowledged within 3 s
 
 # The baseline: slack-bolt's AsyncApp, served by aiohttp, acking `message` events and
@@ -84,12 +78,6 @@ web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Events:
     """Signed Events API requests, each with a fresh event_id."""
 
@@ -119,22 +107,8 @@ class Events:
 
 
 @dataclass
-class Sample:
-    latencies: list[float] = field(default_factory=list)  # seconds, acked with 200
-    errors: int = 0
-    elapsed: float = 0.0
+class Sample(common.Sample):  # latencies: acked with 200
     max_lag: float = 0.0  # how late the generator sent, open loop only
-    cpu: float = 0.0  # target's CPU seconds per wall second
-
-    def pct(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
     @property
     def late(self) -> int:
@@ -144,16 +118,7 @@ class Sample:
 async def post(session: aiohttp.ClientSession, url: str, events: Events, start: float,
                sample: Sample) -> None:
     body, headers = events.next()
-    try:
-        async with session.post(url, data=body, headers=headers) as resp:
-            await resp.read()
-            ok = resp.status == 200
-    except (aiohttp.ClientError, TimeoutError):
-        ok = False
-    if ok:
-        sample.latencies.append(time.perf_counter() - start)
-    else:
-        sample.errors += 1
+    await common.post(session, url, body, headers, start, sample, ok=(200,))
 
 
 async def open_loop(session: aiohttp.ClientSession, url: str, events: Events,
@@ -167,21 +132,6 @@ async def open_loop(session: aiohttp.ClientSession, url: str, events: Events,
         sample.max_lag = max(sample.max_lag, time.perf_counter() - due)
         tasks.append(asyncio.create_task(post(session, url, events, due, sample)))
     await asyncio.gather(*tasks)
-    sample.elapsed = time.perf_counter() - began
-    return sample
-
-
-async def closed_loop(session: aiohttp.ClientSession, url: str, events: Events,
-                      concurrency: int, seconds: float) -> Sample:
-    sample = Sample()
-    began = time.perf_counter()
-    deadline = began + seconds
-
-    async def worker() -> None:
-        while time.perf_counter() < deadline:
-            await post(session, url, events, time.perf_counter(), sample)
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
     sample.elapsed = time.perf_counter() - began
     return sample
 
@@ -200,61 +150,25 @@ class Result:
         return self.sent - self.warm_errors - self.paced.errors - self.flat_out.errors
 
 
-async def wait_healthy(session: aiohttp.ClientSession, url: str, proc: subprocess.Popen[bytes],
-                       log: Path) -> None:
-    started = time.perf_counter()
-    while True:
-        try:
-            async with session.get(url) as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        if proc.poll() is not None or time.perf_counter() - started > 30:
-            tail = (await asyncio.to_thread(log.read_text, errors="replace"))[-2000:]
-            raise SystemExit(f"{url} did not become healthy:\n{tail}")
-        await asyncio.sleep(0.05)
-
-
-async def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill; off the event loop so the fake keeps answering meanwhile."""
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        await asyncio.to_thread(proc.wait, 10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        await asyncio.to_thread(proc.wait, 10)
-
-
-async def measure(name: str, start: Callable[[Path, int], subprocess.Popen[bytes]],
-                  secret: str, args: argparse.Namespace) -> Result:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+async def measure(name: str, start: common.Start, secret: str,
+                  args: argparse.Namespace) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "stderr.log"
-        proc = start(Path(tmp), port)
-        try:
-            connector = aiohttp.TCPConnector(limit=0)
-            timeout = aiohttp.ClientTimeout(total=30)
-            async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-                await wait_healthy(session, f"{base}/healthz", proc, log)
-                url, events = f"{base}/slack/events", Events(secret)
-                print(f"{name}: warming up ({len(USERS)} events, one per user)", flush=True)
-                warm = Sample()
-                await asyncio.gather(*(post(session, url, events, time.perf_counter(), warm)
-                                       for _ in USERS))
-                print(f"{name}: {args.rate:g} events/s open loop for {args.seconds:g} s",
-                      flush=True)
-                paced = await open_loop(session, url, events, args.rate, args.seconds)
-                print(f"{name}: {args.concurrency} in flight for {args.seconds:g} s", flush=True)
-                target = psutil.Process(proc.pid)
-                cpu0 = sum(target.cpu_times()[:2])
-                flat_out = await closed_loop(session, url, events, args.concurrency, args.seconds)
-                flat_out.cpu = (sum(target.cpu_times()[:2]) - cpu0) / flat_out.elapsed
+        async with common.serving(start, Path(tmp)) as target:
+            session = target.session
+            url, events = f"{target.base}/slack/events", Events(secret)
+            print(f"{name}: warming up ({len(USERS)} events, one per user)", flush=True)
+            warm = Sample()
+            await asyncio.gather(*(post(session, url, events, time.perf_counter(), warm)
+                                   for _ in USERS))
+            print(f"{name}: {args.rate:g} events/s open loop for {args.seconds:g} s", flush=True)
+            paced = await open_loop(session, url, events, args.rate, args.seconds)
+            print(f"{name}: {args.concurrency} in flight for {args.seconds:g} s", flush=True)
+            cpu0 = common.cpu_seconds(target.proc)
+            flat_out = await common.closed_loop(
+                lambda s: post(session, url, events, time.perf_counter(), s), Sample(),
+                args.concurrency, args.seconds)
+            flat_out.cpu = (common.cpu_seconds(target.proc) - cpu0) / flat_out.elapsed
             result = Result(name, paced, flat_out, sent=events.count, warm_errors=warm.errors)
-        finally:
-            await stop(proc)
         database = Path(tmp) / "bench.db"
         if database.exists():  # peerlink: did every ack follow a committed turn?
             with sqlite3.connect(database) as db:
@@ -262,29 +176,16 @@ async def measure(name: str, start: Callable[[Path, int], subprocess.Popen[bytes
         return result
 
 
-def start_peerlink(api_url: str, secret: str) -> Callable[[Path, int], subprocess.Popen[bytes]]:
-    def start(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-        env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-               "PEERLINK_SECRET_KEY": subprocess.check_output(
-                   [PEERLINK, "gen-key"], text=True).strip(),
-               "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": secret,
-               "SLACK_API_URL": api_url, "PEERLINK_LOG_LEVEL": "WARNING",
-               "PEERLINK_LOG_FORMAT": "text"}
-        for name in ("PEERLINK_WEB_CHAT", "SLACK_APP_TOKEN"):
-            env.pop(name, None)
-        subprocess.run([PEERLINK, "migrate"], env=env, check=True, capture_output=True)
-        with (workdir / "stderr.log").open("wb") as err:
-            return subprocess.Popen([PEERLINK, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                    env=env, stdout=subprocess.DEVNULL, stderr=err)
-    return start
+def start_peerlink(api_url: str, secret: str) -> common.Start:
+    settings = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": secret,
+                "SLACK_API_URL": api_url}
+    unset = ("PEERLINK_WEB_CHAT", "SLACK_APP_TOKEN")
+    return lambda workdir, port: common.start_peerlink(workdir, port, settings, unset)
 
 
-def start_bare(api_url: str, secret: str) -> Callable[[Path, int], subprocess.Popen[bytes]]:
-    def start(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-        with (workdir / "stderr.log").open("wb") as err:
-            return subprocess.Popen([sys.executable, "-c", BARE_APP, str(port), secret, api_url],
-                                    stdout=subprocess.DEVNULL, stderr=err)
-    return start
+def start_bare(api_url: str, secret: str) -> common.Start:
+    return lambda workdir, port: common.start_script(workdir, BARE_APP, str(port), secret,
+                                                     api_url)
 
 
 def report(result: Result, rate: float) -> None:
@@ -309,9 +210,8 @@ async def main(args: argparse.Namespace) -> None:
                          locale="fr-CA" if i % 3 == 0 else "en-US")
         bare = await measure("bare bolt", start_bare(api.url, secret), secret, args)
         peer = await measure("peerlink", start_peerlink(api.url, secret), secret, args)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print()
-    print(f"slack acks on {cpus} CPUs, shared by the server, this load generator and the "
+    print(f"slack acks on {common.cpus()} CPUs, shared by the server, this load generator and the "
           f"fake Slack API; loopback, keep-alive, {len(USERS)} users")
     for result in (bare, peer):
         report(result, args.rate)

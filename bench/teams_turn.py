@@ -31,29 +31,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import psutil
+import common
+from common import TEXTS, Sample
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.botframework import BOT_APP_ID, TENANT_ID, FakeConnector  # noqa: E402
 
-PEERLINK = Path(sys.executable).parent / "peerlink"
 USERS = [f"bench{i:03d}" for i in range(200)]
-TEXTS = ["help", "aide", "menu", "settings", "privacy",
-         "I had a long week, not sure what to do about my manager"]
 REPLY_KINDS = ("send", "reply")  # POST .../activities and .../activities/{id}
 
 # The baseline: botbuilder's CloudAdapter on aiohttp, authentication off (no app id), and
@@ -89,12 +84,6 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Activities:
     """Message activities from a person's 1:1 chat, each with a fresh id."""
 
@@ -124,54 +113,12 @@ class Activities:
         }).encode()
 
 
-@dataclass
-class Sample:
-    latencies: list[float] = field(default_factory=list)  # seconds, answered with 2xx
-    errors: int = 0
-    elapsed: float = 0.0
-    cpu: float = 0.0  # target's CPU seconds per wall second
-
-    def pct(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
-
-
 async def post(session: aiohttp.ClientSession, url: str, activities: Activities,
                sample: Sample) -> None:
+    """One activity; answered with any 2xx counts."""
     body = activities.next()
-    start = time.perf_counter()
-    try:
-        async with session.post(url, data=body,
-                                headers={"Content-Type": "application/json"}) as resp:
-            await resp.read()
-            ok = 200 <= resp.status < 300
-    except (aiohttp.ClientError, TimeoutError):
-        ok = False
-    if ok:
-        sample.latencies.append(time.perf_counter() - start)
-    else:
-        sample.errors += 1
-
-
-async def closed_loop(session: aiohttp.ClientSession, url: str, activities: Activities,
-                      concurrency: int, seconds: float) -> Sample:
-    sample = Sample()
-    began = time.perf_counter()
-    deadline = began + seconds
-
-    async def worker() -> None:
-        while time.perf_counter() < deadline:
-            await post(session, url, activities, sample)
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    sample.elapsed = time.perf_counter() - began
-    return sample
+    await common.post(session, url, body, {"Content-Type": "application/json"},
+                      time.perf_counter(), sample, ok=range(200, 300))
 
 
 @dataclass
@@ -194,22 +141,6 @@ class Result:
 
 def replies(connector: FakeConnector) -> int:
     return sum(connector.call_count(kind) for kind in REPLY_KINDS)
-
-
-async def wait_healthy(session: aiohttp.ClientSession, url: str, proc: subprocess.Popen[bytes],
-                       log: Path) -> None:
-    started = time.perf_counter()
-    while True:
-        try:
-            async with session.get(url) as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        if proc.poll() is not None or time.perf_counter() - started > 30:
-            tail = (await asyncio.to_thread(log.read_text, errors="replace"))[-2000:]
-            raise SystemExit(f"{url} did not become healthy:\n{tail}")
-        await asyncio.sleep(0.05)
 
 
 async def metrics(session: aiohttp.ClientSession, url: str) -> tuple[dict[str, int], int]:
@@ -242,75 +173,44 @@ async def drain(session: aiohttp.ClientSession, base: str, connector: FakeConnec
     result.drain = last_at - began
 
 
-async def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill; off the event loop so the fake keeps answering meanwhile."""
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        await asyncio.to_thread(proc.wait, 10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        await asyncio.to_thread(proc.wait, 10)
-
-
-async def measure(name: str, start: Callable[[Path, int], subprocess.Popen[bytes]],
-                  connector: FakeConnector, args: argparse.Namespace,
-                  *, outbox: bool) -> Result:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+async def measure(name: str, start: common.Start, connector: FakeConnector,
+                  args: argparse.Namespace, *, outbox: bool) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "stderr.log"
-        proc = start(Path(tmp), port)
-        try:
-            tcp = aiohttp.TCPConnector(limit=0)
-            timeout = aiohttp.ClientTimeout(total=30)
-            async with aiohttp.ClientSession(connector=tcp, timeout=timeout) as session:
-                await wait_healthy(session, f"{base}/healthz", proc, log)
-                url, activities = f"{base}/api/messages", Activities(connector.url)
-                before = replies(connector)
-                print(f"{name}: warming up ({len(USERS)} activities, one per user)", flush=True)
-                warm = Sample()
-                await asyncio.gather(*(post(session, url, activities, warm) for _ in USERS))
-                print(f"{name}: {args.concurrency} in flight for {args.seconds:g} s", flush=True)
-                target = psutil.Process(proc.pid)
-                cpu0 = sum(target.cpu_times()[:2])
-                flat_out = await closed_loop(session, url, activities, args.concurrency,
-                                             args.seconds)
-                flat_out.cpu = (sum(target.cpu_times()[:2]) - cpu0) / flat_out.elapsed
-                result = Result(name, flat_out, sent=activities.count, warm_errors=warm.errors,
-                                replies_at_stop=replies(connector) - before)
-                if outbox:
-                    print(f"{name}: draining the outbox (at most {args.drain:g} s)", flush=True)
-                    await drain(session, base, connector, result, args.drain)
-                result.replies = replies(connector) - before
-        finally:
-            await stop(proc)
-        if proc.returncode not in (0, -15):
-            tail = log.read_text(errors="replace")[-2000:]
-            print(f"{name} exited with {proc.returncode}:\n{tail}", file=sys.stderr)
+        async with common.serving(start, Path(tmp)) as target:
+            session = target.session
+            url, activities = f"{target.base}/api/messages", Activities(connector.url)
+            before = replies(connector)
+            print(f"{name}: warming up ({len(USERS)} activities, one per user)", flush=True)
+            warm = Sample()
+            await asyncio.gather(*(post(session, url, activities, warm) for _ in USERS))
+            print(f"{name}: {args.concurrency} in flight for {args.seconds:g} s", flush=True)
+            cpu0 = common.cpu_seconds(target.proc)
+            flat_out = await common.closed_loop(
+                lambda s: post(session, url, activities, s), Sample(), args.concurrency,
+                args.seconds)
+            flat_out.cpu = (common.cpu_seconds(target.proc) - cpu0) / flat_out.elapsed
+            result = Result(name, flat_out, sent=activities.count, warm_errors=warm.errors,
+                            replies_at_stop=replies(connector) - before)
+            if outbox:
+                print(f"{name}: draining the outbox (at most {args.drain:g} s)", flush=True)
+                await drain(session, target.base, connector, result, args.drain)
+            result.replies = replies(connector) - before
+        if target.proc.returncode not in (0, -15):
+            tail = (Path(tmp) / "stderr.log").read_text(errors="replace")[-2000:]
+            print(f"{name} exited with {target.proc.returncode}:\n{tail}", file=sys.stderr)
         return result
 
 
 def start_peerlink(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-           "PEERLINK_SECRET_KEY": subprocess.check_output(
-               [PEERLINK, "gen-key"], text=True).strip(),
-           "PEERLINK_TEAMS_UNAUTHENTICATED": "true", "PEERLINK_LOG_LEVEL": "WARNING",
-           "PEERLINK_LOG_FORMAT": "text"}
-    for name in ("PEERLINK_WEB_CHAT", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD",
-                 "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
-                 "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-        env.pop(name, None)
-    subprocess.run([PEERLINK, "migrate"], env=env, check=True, capture_output=True)
-    with (workdir / "stderr.log").open("wb") as err:
-        return subprocess.Popen([PEERLINK, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                env=env, stdout=subprocess.DEVNULL, stderr=err)
+    return common.start_peerlink(
+        workdir, port, {"PEERLINK_TEAMS_UNAUTHENTICATED": "true"},
+        unset=("PEERLINK_WEB_CHAT", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD",
+               "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
+               "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"))
 
 
 def start_echo(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    with (workdir / "stderr.log").open("wb") as err:
-        return subprocess.Popen([sys.executable, "-c", ECHO_BOT, str(port)],
-                                stdout=subprocess.DEVNULL, stderr=err)
+    return common.start_script(workdir, ECHO_BOT, str(port))
 
 
 def report(result: Result) -> None:
@@ -337,9 +237,8 @@ async def main(args: argparse.Namespace) -> None:
                                  email=f"{user}@example.org", name=f"Person {user}")
         echo = await measure("echo bot", start_echo, connector, args, outbox=False)
         peer = await measure("peerlink", start_peerlink, connector, args, outbox=True)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print()
-    print(f"teams turns on {cpus} CPUs, shared by the server, this load generator and the "
+    print(f"teams turns on {common.cpus()} CPUs, shared by the server, this load generator and the "
           f"fake Bot Connector; loopback, keep-alive, authentication off, {len(USERS)} users "
           f"in personal chats, one tenant")
     for result in (echo, peer):

@@ -31,16 +31,15 @@ import itertools
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from json import JSONDecodeError
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 from botframework.connector.auth import AppCredentials, ServiceClientCredentialsFactory
 
+from tests.fakes.recording import Payload, RecordingServer
+
 TENANT_ID = "tenant-peerlink"
 BOT_APP_ID = "00000000-0000-0000-0000-0000000b0a70"
-
-Payload = dict[str, Any]
 
 # What the real connector answers with its errors (ErrorResponse).
 _ERROR_CODES = {
@@ -85,22 +84,27 @@ class _Member:
     tenant_id: str
 
 
-class FakeConnector:
-    """Records every connector call; answers like Teams unless told otherwise."""
+class FakeConnector(RecordingServer[Call]):
+    """Records every connector call; answers like Teams unless told otherwise.
+
+    Its :attr:`url` is the service URL activities carry (``serviceUrl``). Calls are
+    inspected by kind: :meth:`call_count`, :meth:`calls` and :meth:`last` (their JSON
+    bodies), :meth:`requests` (with path and Authorization header).
+    """
+
+    _never_called = "no {} call was made"
 
     def __init__(self, *, tenant_id: str = TENANT_ID) -> None:
+        super().__init__()
         self.tenant_id = tenant_id
-        self._calls: list[Call] = []
         self._queued: dict[str, deque[_Canned]] = defaultdict(deque)
         self._members: dict[str, _Member] = {}
         self._conversations: dict[str, str] = {}  # member id -> 1:1 conversation id
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._url = ""
 
     # --- Lifecycle ---------------------------------------------------------------
 
-    async def __aenter__(self) -> FakeConnector:
+    def _app(self) -> web.Application:
         app = web.Application()
         conversation = "/v3/conversations/{cid}"
         activity = conversation + "/activities/{aid}"
@@ -110,30 +114,7 @@ class FakeConnector:
         app.router.add_put(activity, self._route("update", self._update))
         app.router.add_delete(activity, self._route("delete", lambda r, p: {}))
         app.router.add_get(conversation + "/members/{mid}", self._route("member", self._member))
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self._url = f"http://{host}:{port}/"
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    @property
-    def url(self) -> str:
-        """The service URL activities carry (``serviceUrl``), ending with ``/``."""
-        if not self._url:
-            raise RuntimeError("FakeConnector is not running: use `async with FakeConnector()`")
-        return self._url
+        return app
 
     # --- Arranging ---------------------------------------------------------------
 
@@ -199,32 +180,13 @@ class FakeConnector:
             "serviceUrl": self.url,
         }
 
-    # --- Inspecting --------------------------------------------------------------
-
-    def call_count(self, kind: str) -> int:
-        return sum(1 for c in self._calls if c.kind == kind)
-
-    def calls(self, kind: str) -> list[Payload]:
-        """The JSON bodies of the calls of ``kind``, oldest first."""
-        return [c.payload for c in self._calls if c.kind == kind]
-
-    def last(self, kind: str) -> Payload:
-        """The body of the latest call of ``kind``; KeyError if never called."""
-        payloads = self.calls(kind)
-        if not payloads:
-            raise KeyError(f"no {kind} call was made")
-        return payloads[-1]
-
-    def requests(self, kind: str | None = None) -> list[Call]:
-        """Every call (of ``kind``, if given) with its path and Authorization header."""
-        return [c for c in self._calls if kind is None or c.kind == kind]
-
     # --- Serving -----------------------------------------------------------------
 
     def _route(self, kind: str, answer: Any) -> Any:
         async def handle(request: web.Request) -> web.Response:
             payload = await _payload(request)
-            self._calls.append(
+            self._record(
+                kind,
                 Call(
                     kind,
                     request.method,

@@ -20,15 +20,13 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from json import JSONDecodeError, loads
-from types import TracebackType
-from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.recording import Payload, RecordingServer
+
 TEAM_ID = "T0PEERLNK"
 BOT_USER_ID = "U0BOTUSER"
-
-Payload = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -59,19 +57,24 @@ class _User:
     team_id: str = TEAM_ID
 
 
-class FakeSlackAPI:
-    """Records every Web API call; answers OK unless told otherwise."""
+class FakeSlackAPI(RecordingServer[Call]):
+    """Records every Web API call; answers OK unless told otherwise.
+
+    Its :attr:`url` is the base URL for ``AsyncWebClient(base_url=...)``, ending with
+    ``/api/``. Calls are inspected by method: :meth:`call_count`, :meth:`calls` and
+    :meth:`last` (their payloads), :meth:`requests` (with Authorization header).
+    """
+
+    _url_path = "/api/"
 
     def __init__(self, *, team_id: str = TEAM_ID) -> None:
+        super().__init__()
         self.team_id = team_id
-        self._calls: list[Call] = []
         self._queued: dict[str, deque[_Canned]] = defaultdict(deque)
         self._users: dict[str, _User] = {}
         self._dm_channels: dict[str, str] = {}
         self._ts = 0
         self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._url = ""
         self._defaults: dict[str, Callable[[Payload], Payload]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -87,34 +90,13 @@ class FakeSlackAPI:
 
     # --- Lifecycle ---------------------------------------------------------------
 
-    async def __aenter__(self) -> FakeSlackAPI:
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self._url = f"http://{host}:{port}/api/"
-        return self
+        return app
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _on_close(self) -> None:
         self._closing.set()  # slow answers still pending end now
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    @property
-    def url(self) -> str:
-        """The base URL for ``AsyncWebClient(base_url=...)``, ending with ``/api/``."""
-        if not self._url:
-            raise RuntimeError("FakeSlackAPI is not running: use `async with FakeSlackAPI()`")
-        return self._url
 
     # --- Arranging ---------------------------------------------------------------
 
@@ -157,32 +139,12 @@ class FakeSlackAPI:
             team_id=team_id or self.team_id,
         )
 
-    # --- Inspecting --------------------------------------------------------------
-
-    def call_count(self, method: str) -> int:
-        return sum(1 for c in self._calls if c.method == method)
-
-    def calls(self, method: str) -> list[Payload]:
-        """The payloads ``method`` was called with, oldest first."""
-        return [c.payload for c in self._calls if c.method == method]
-
-    def last(self, method: str) -> Payload:
-        """The payload of the latest call of ``method``; KeyError if never called."""
-        payloads = self.calls(method)
-        if not payloads:
-            raise KeyError(f"{method} was never called")
-        return payloads[-1]
-
-    def requests(self, method: str | None = None) -> list[Call]:
-        """Every call (of ``method``, if given) with its Authorization header."""
-        return [c for c in self._calls if method is None or c.method == method]
-
     # --- Serving -----------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         payload = await _payload(request)
-        self._calls.append(Call(method, payload, request.headers.get("Authorization", "")))
+        self._record(method, Call(method, payload, request.headers.get("Authorization", "")))
         queued = self._queued.get(method)
         if queued:
             canned = queued.popleft()
