@@ -1,4 +1,4 @@
-"""The ``peerlink`` command: serve, migrate, chat, import-org, seed-demo, gen-key.
+"""The ``peerlink`` command: serve, migrate, chat, import-org, seed-demo, gen-key, screen.
 
 Operator errors (bad configuration, unreachable or unmigrated database) print
 one clear line on stderr and exit with code 2.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import json
 import logging
 import os
 import sys
@@ -105,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--zip", "--out", dest="zip", type=Path, metavar="FILE.zip",
                           help="Teams: write the app package to upload, instead of printing")
     manifest.set_defaults(run=_manifest)
+
+    sub.add_parser("screen", help="screen messages on stdin (plain text or JSON lines with "
+                   "text) for crisis phrases; prints one JSON result per line").set_defaults(
+        run=_screen
+    )
     return parser
 
 
@@ -241,6 +248,37 @@ def _teams_manifest(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(f"cannot write {args.zip}: {exc.strerror}")
     print(f"wrote {args.zip}: in Teams, Apps > Manage your apps > Upload an app")
     return 0
+
+
+def _screen(_args: argparse.Namespace, settings: Settings) -> int:
+    """One JSON result per input line; the text itself is never logged or echoed."""
+    from bot.crisis import CrisisScreen, load_lexicon
+
+    screen = CrisisScreen(load_lexicon(settings.crisis_lexicon_dir))
+    raw = getattr(sys.stdin, "buffer", None)
+    lines = (
+        io.TextIOWrapper(raw, encoding="utf-8", errors="replace") if raw is not None else sys.stdin
+    )
+    for line in lines:
+        found = screen.match(_screen_text(line))
+        result = {"crisis": found.crisis, "category": found.category, "lang": found.lang}
+        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()  # one answer per question, for programs that talk to it line by line
+    return 0
+
+
+def _screen_text(line: str) -> str:
+    """A JSON object's "text", else the line itself (invalid JSON included)."""
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except (ValueError, RecursionError):
+            return line
+        text = data.get("text") if isinstance(data, dict) else None
+        if isinstance(text, str):
+            return text
+    return line
 
 
 async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:

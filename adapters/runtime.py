@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from adapters.metrics import Metrics
 from bot.clock import Clock, SystemClock
 from bot.config import load_config
-from bot.crisis import CrisisScreen
+from bot.crisis import CrisisScreen, load_lexicon
 from bot.delivery import PlatformSender
 from bot.engine import Engine, EngineServices
 from bot.errors import ConfigError
@@ -68,7 +68,7 @@ def build_runtime(
         config=load_config(settings.config_path),
         catalogs=Catalogs(),
         router=router or build_router(),
-        screen=CrisisScreen(),
+        screen=CrisisScreen(load_lexicon(settings.crisis_lexicon_dir)),
         clock=clock,
         conversation_ttl=settings.conversation_ttl,
     )

@@ -40,22 +40,59 @@ class ProgramSpec:
 
 @dataclass(frozen=True)
 class CrisisLine:
+    """One crisis line: at least a phone number or a text number."""
+
+    name: Localized
+    phone: str = ""
+    text: str = ""  # the number to text, when the line takes texts
+    chat: str = ""  # the chat address, when it has one
+    hours: Localized | None = None
+    languages: tuple[str, ...] = ()  # ISO 639-1 codes
+
+
+# What a person reads when a country has no lines at all.
+_LOCAL = Localized("your local emergency number", "le numéro d'urgence local")
+
+
+@dataclass(frozen=True)
+class CountryLines:
+    """A country's emergency number and crisis lines; the fallback has no country."""
+
     emergency: str
-    line: str
-    line_name: Localized
+    lines: tuple[CrisisLine, ...]
+    name: Localized | None = None
+
+    @property
+    def line(self) -> str:
+        """The first line's number (for callers that show one line)."""
+        return next((c.phone or c.text for c in self.lines), "")
+
+    @property
+    def line_name(self) -> Localized:
+        """The first line's name (for callers that show one line)."""
+        return self.lines[0].name if self.lines else _LOCAL
 
 
 @dataclass(frozen=True)
 class ProgramConfig:
     default_country: str
     programs: tuple[ProgramSpec, ...]
-    crisis_lines: Mapping[str, CrisisLine]
+    crisis_lines: Mapping[str, CountryLines]
     eap_name: Localized
     eap_contact: str
+    crisis_fallback: CountryLines = CountryLines(emergency="", lines=())
 
-    def crisis_line(self, country: str) -> CrisisLine:
-        """The line for a country, else the program's default country."""
-        return self.crisis_lines.get(country.upper()) or self.crisis_lines[self.default_country]
+    def lines_for(self, country: str) -> CountryLines:
+        """A country's lines, else the default country's, else the fallback."""
+        return (
+            self.crisis_lines.get(country.upper())
+            or self.crisis_lines.get(self.default_country)
+            or self.crisis_fallback
+        )
+
+    def crisis_line(self, country: str) -> CountryLines:
+        """The same as ``lines_for``, for older callers."""
+        return self.lines_for(country)
 
 
 def load_config(path: Path | None) -> ProgramConfig:
@@ -92,15 +129,14 @@ def _parse(data: Any) -> ProgramConfig:
                 f"crisis_lines: {code!r} is not a two-letter country code (quote it: \"NO\")"
             )
     lines = {
-        code.upper(): CrisisLine(
-            emergency=_text(entry, "emergency"),
-            line=_text(entry, "line"),
-            line_name=_localized(entry, "line_name"),
-        )
+        code.upper(): _country(f"crisis_lines: {code.upper()}", entry)
         for code, entry in _mapping(data, "crisis_lines").items()
     }
+    fallback = CountryLines(emergency="", lines=())
+    if "crisis_fallback" in data:
+        fallback = _fallback(data["crisis_fallback"])
     default = _text(data, "default_country").upper()
-    if default not in lines:
+    if default not in lines and "crisis_fallback" not in data:
         raise ValueError(f"default_country {default} has no entry in crisis_lines")
     programs = tuple(_program(i, p) for i, p in enumerate(_list(data, "programs"), 1))
     keys = [p.key for p in programs]
@@ -113,6 +149,75 @@ def _parse(data: Any) -> ProgramConfig:
         crisis_lines=lines,
         eap_name=_localized(eap, "name"),
         eap_contact=_text(eap, "contact"),
+        crisis_fallback=fallback,
+    )
+
+
+def _country(where: str, entry: Any) -> CountryLines:
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} must be a mapping")
+    try:
+        if "lines" not in entry and "line" in entry:  # the older one-line form
+            line = CrisisLine(name=_localized(entry, "line_name"), phone=_text(entry, "line"))
+            return CountryLines(emergency=_text(entry, "emergency"), lines=(line,))
+        return CountryLines(
+            emergency=_text(entry, "emergency"),
+            lines=_lines(entry, required=True),
+            name=_localized(entry, "name") if "name" in entry else None,
+        )
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def _fallback(entry: Any) -> CountryLines:
+    """Anywhere else: the local emergency number, and any lines that work everywhere."""
+    if entry is None:
+        entry = {}
+    if not isinstance(entry, dict):
+        raise ValueError("crisis_fallback must be a mapping")
+    try:
+        emergency = _text(entry, "emergency") if "emergency" in entry else ""
+        return CountryLines(emergency=emergency, lines=_lines(entry, required=False))
+    except ValueError as exc:
+        raise ValueError(f"crisis_fallback: {exc}") from None
+
+
+def _lines(entry: Mapping[str, Any], *, required: bool) -> tuple[CrisisLine, ...]:
+    if not required and not entry.get("lines"):
+        return ()
+    result = []
+    for index, line in enumerate(_list(entry, "lines"), 1):
+        try:
+            result.append(_crisis_line(line))
+        except ValueError as exc:
+            raise ValueError(f"line {index}: {exc}") from None
+    return tuple(result)
+
+
+def _crisis_line(entry: Any) -> CrisisLine:
+    if not isinstance(entry, dict):
+        raise ValueError("must be a mapping")
+    text = _text(entry, "text") if "text" in entry else ""
+    if "phone" not in entry and not text:
+        raise ValueError("phone must be a non-empty string (or give text for a text-only line)")
+    phone = _text(entry, "phone") if "phone" in entry else ""
+    chat = _text(entry, "chat") if "chat" in entry else ""
+    if chat and not chat.startswith("https://"):
+        raise ValueError(f"chat must be an https:// address, not {chat!r}")
+    languages = entry.get("languages")
+    if (
+        not isinstance(languages, list)
+        or not languages
+        or any(not isinstance(lang, str) or len(lang.strip()) != 2 for lang in languages)
+    ):
+        raise ValueError("languages must be a non-empty list of two-letter codes (en, fr)")
+    return CrisisLine(
+        name=_localized(entry, "name"),
+        phone=phone,
+        text=text,
+        chat=chat,
+        hours=_localized(entry, "hours"),
+        languages=tuple(lang.strip().lower() for lang in languages),
     )
 
 

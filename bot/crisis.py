@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
-from bot.config import ProgramConfig
-from bot.crisis_lexicon import EXCLUSIONS, MISSPELLINGS, PHRASES
+from bot.config import CrisisLine, ProgramConfig
+from bot.crisis_lexicon import CATEGORIES, Lexicon, bundled_lexicon, load_lexicon, phrase_regex
 from bot.i18n import Gettext
 from bot.messages import Outbound, Priority
 from bot.text import fold
@@ -41,9 +42,15 @@ _LEET_WORD = re.compile(
 _QUANTITY = re.compile(r"\d+[a-z]*")
 _DOUBLES = re.compile(r"([a-z])\1+")
 _NON_WORD = re.compile(r"[\W_]+")
-_VARIANTS = tuple(
-    (re.compile(_DOUBLES.sub(r"\1", pattern)), spelling) for pattern, spelling in MISSPELLINGS
-)
+_Variants = tuple[tuple[re.Pattern[str], str], ...]
+
+__all__ = ["CATEGORIES", "CrisisScreen", "Lexicon", "Screening", "load_lexicon", "normalise"]
+
+
+def _variants(misspellings: Iterable[tuple[str, str]]) -> _Variants:
+    return tuple(
+        (re.compile(_DOUBLES.sub(r"\1", pattern)), spelling) for pattern, spelling in misspellings
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,16 @@ def _unleet(match: re.Match[str]) -> str:
 
 
 def normalise(text: str) -> str:
+    """Fold text as the bundled lexicon's screen does (see ``_normalise``)."""
+    return _normalise(text, _bundled_variants())
+
+
+@lru_cache(maxsize=1)
+def _bundled_variants() -> _Variants:
+    return _variants(bundled_lexicon().misspellings)
+
+
+def _normalise(text: str, variants: _Variants) -> str:
     """Fold text so spelling games don't hide a phrase.
 
     Invisible characters go, case and accents are folded, leetspeak inside words is read as
@@ -74,14 +91,9 @@ def normalise(text: str) -> str:
         folded = _LEET_WORD.sub(_unleet, folded)
     folded = _DOUBLES.sub(r"\1", folded)
     folded = _NON_WORD.sub(" ", _CONTRACTION.sub("", folded))
-    for pattern, spelling in _VARIANTS:
+    for pattern, spelling in variants:
         folded = pattern.sub(spelling, folded)
     return " " + folded.strip() + " "
-
-
-def _phrase(pattern: str) -> str:
-    """A phrase as matched: doubled letters squashed, groups made non-capturing."""
-    return re.sub(r"(?<!\\)\((?!\?)", "(?:", _DOUBLES.sub(r"\1", pattern))
 
 
 class CrisisScreen:
@@ -95,16 +107,31 @@ class CrisisScreen:
 
     def __init__(
         self,
-        phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = PHRASES,
-        exclusions: Iterable[str] = EXCLUSIONS,
+        lexicon: Lexicon | Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
+        exclusions: Iterable[str] | None = None,
     ) -> None:
+        """Compile a lexicon (default: the bundled one, see ``load_lexicon``).
+
+        Plain phrase tables are accepted too, with the bundled misspellings; ``exclusions``
+        replaces the lexicon's own.
+        """
+        if lexicon is None:
+            lexicon = bundled_lexicon()
+        elif not isinstance(lexicon, Lexicon):
+            lexicon = Lexicon(lexicon, (), bundled_lexicon().misspellings)
+        phrases = lexicon.phrases
+        if exclusions is None:
+            exclusions = lexicon.exclusions
+        self._variants = _variants(lexicon.misspellings)
         self._patterns: list[tuple[str, re.Pattern[str], list[tuple[str, re.Pattern[str]]]]] = []
         for lang, table in phrases.items():
-            items = [(category, _phrase(p)) for category, ps in table.items() for p in ps]
+            items = [(category, phrase_regex(p)) for category, ps in table.items() for p in ps]
+            if not items:  # an empty alternation would match everywhere
+                continue
             combined = re.compile("(?<= )(?:" + "|".join(p for _, p in items) + ")(?= )")
             each = [(category, re.compile(f"(?:{p})(?= )")) for category, p in items]
             self._patterns.append((lang, combined, each))
-        excluded = "|".join(_phrase(pattern) for pattern in exclusions)
+        excluded = "|".join(phrase_regex(pattern) for pattern in exclusions)
         self._exclusions = re.compile(f"(?<= )(?:{excluded})(?= )") if excluded else None
 
     def screen(self, texts: Iterable[str]) -> Screening:
@@ -116,7 +143,7 @@ class CrisisScreen:
 
     def match(self, text: str) -> Screening:
         """Screen one piece of text."""
-        folded = normalise(text)
+        folded = _normalise(text, self._variants)
         if self._exclusions is not None:
             folded = self._exclusions.sub(".", folded)
         best: tuple[int, str, str] | None = None
@@ -134,30 +161,62 @@ def crisis_card(turn: Turn) -> Card:
 
 
 def crisis_card_for(_: Gettext, config: ProgramConfig, country: str, lang: str) -> Card:
-    """The crisis card from configuration alone: it must work when the database does not."""
-    line = config.crisis_line(country)
-    text = "\n".join(
-        [
-            _("Thank you for telling me. You don't have to go through this alone, and "
-              "help is available right now."),
-            _("If you are in immediate danger, call {emergency} now.").format(
-                emergency=line.emergency
-            ),
-            _("You can talk to someone now, any time: {line}.").format(
-                line=line.line_name(lang)
-            ),
-        ]
-    )
+    """The crisis card from configuration alone: it must work when the database does not.
+
+    Safe messaging: warm, short, no method details, hope, one clear next step. The
+    emergency number, every line of the person's country (else the default country's)
+    with its phone, text and chat options and hours, and the assistance program.
+    """
+    found = config.lines_for(country)
+    if found.emergency:
+        emergency = found.emergency
+        danger = _("If you are in immediate danger, call {emergency} now.").format(
+            emergency=emergency
+        )
+    else:
+        emergency = _("your local emergency number")
+        danger = _("If you are in immediate danger, call your local emergency number now.")
+    paragraphs = [
+        _("Thank you for telling me. You don't have to go through this alone, and "
+          "help is available right now."),
+        danger,
+    ]
+    if found.lines:
+        paragraphs.append(
+            _("Your next step: reach out to one of these lines now. Talking to someone "
+              "can help.")
+        )
+        paragraphs.append("\n".join("• " + _line_text(_, line, lang) for line in found.lines))
+        if found.name is not None and country.upper() not in config.crisis_lines:
+            paragraphs.append(
+                _("These numbers are for {country}. Anywhere else, call your local "
+                  "emergency number.").format(country=found.name(lang))
+            )
     return Card(
         title=_("You are not alone"),
-        text=text,
+        text="\n".join(paragraphs),
         facts=(
-            Fact(_("Emergency number"), line.emergency),
-            Fact(_("Crisis line"), line.line),
+            Fact(_("Emergency number"), emergency),
             Fact(config.eap_name(lang), config.eap_contact),
         ),
         buttons=(Button(_("Talk to someone now"), "crisis.talk", style="primary"),),
     )
+
+
+def _line_text(_: Gettext, line: CrisisLine, lang: str) -> str:
+    """One line of the card: "Name: call 116 123, text 85258 (24/7; EN)"."""
+    ways = []
+    if line.phone:
+        ways.append(_("call {phone}").format(phone=line.phone))
+    if line.text:
+        ways.append(_("text {number}").format(number=line.text))
+    if line.chat:
+        ways.append(_("chat at {address}").format(address=line.chat))
+    about = [line.hours(lang)] if line.hours is not None else []
+    if line.languages:
+        about.append("/".join(code.upper() for code in line.languages))
+    text = _("{name}: {ways}").format(name=line.name(lang), ways=", ".join(ways))
+    return f"{text} ({' · '.join(about)})" if about else text
 
 
 def crisis_reply(turn: Turn) -> Outbound:

@@ -20,6 +20,7 @@ class Settings:
     port: int = 3978
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
     config_path: Path | None = None
+    crisis_lexicon_dir: Path | None = None  # a program office's extra crisis lexicon files
     web_chat: bool = False
     log_format: str = "json"
     log_level: str = "INFO"
@@ -64,12 +65,14 @@ class Settings:
         """Build settings from an environment mapping; bad values raise ConfigError."""
         keys = tuple(k.strip() for k in env.get("PEERLINK_SECRET_KEY", "").split(",") if k.strip())
         config = env.get("PEERLINK_CONFIG", "").strip()
+        lexicon_dir = env.get("PEERLINK_CRISIS_LEXICON_DIR", "").strip()
         return cls(
             database_url=database_url(env.get("DATABASE_URL", "")),
             host=env.get("PEERLINK_HOST", "").strip() or "127.0.0.1",
             port=_int(env, "PORT", 3978, 1, 65535),
             secret_keys=keys,
             config_path=Path(config) if config else None,
+            crisis_lexicon_dir=Path(lexicon_dir) if lexicon_dir else None,
             web_chat=_bool(env, "PEERLINK_WEB_CHAT", False),
             log_format=_choice(env, "PEERLINK_LOG_FORMAT", "json", ("json", "text")),
             log_level=_choice(

@@ -24,7 +24,6 @@ from bot.ui import Button, Card
 def boundaries_text(turn: Turn) -> str:
     """The stated boundaries (PROGRAM_RULES.md, "Confidentiality and its limits")."""
     _ = turn.gettext
-    line = turn.config.crisis_line(turn.person.country or "")
     return "\n\n".join(
         [
             _("Peerlink connects you with colleagues: trained peer supporters, experienced "
@@ -38,10 +37,18 @@ def boundaries_text(turn: Turn) -> str:
               "only with your written consent."),
             _("Peerlink does not keep what you write to it. Nobody, not your manager and not "
               "HR, is told that you asked for support."),
-            _("In an emergency call {emergency}. To talk to someone now: {line}.").format(
-                emergency=line.emergency, line=line.line_name(turn.lang)
-            ),
+            _emergency(turn),
         ]
+    )
+
+
+def _emergency(turn: Turn) -> str:
+    _ = turn.gettext
+    line = turn.config.lines_for(turn.person.country or "")
+    if not line.emergency:  # no entry for this country nor the default: the fallback
+        return _("In an emergency, call your local emergency number.")
+    return _("In an emergency call {emergency}. To talk to someone now: {line}.").format(
+        emergency=line.emergency, line=line.line_name(turn.lang)
     )
 
 
