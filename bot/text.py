@@ -15,6 +15,8 @@ _INVISIBLE = dict.fromkeys(
      *range(0x2060, 0x2070), 0xFEFF],
 )
 _SPACES = re.compile(r"\s+")
+# Combining marks left by NFKD (accents): dropping them folds "é" to "e".
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WORD = re.compile(r"[^\w?]+")
 
 
@@ -29,8 +31,10 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used to match command words."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = text.casefold()
+    if folded.isascii():  # the common case, and the cheap one
+        return folded
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
 
 
 def words(text: str) -> tuple[str, ...]:
