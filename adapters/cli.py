@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from aiohttp import web
-from sqlalchemy.engine import make_url
 
 from adapters.app import create_app
 from adapters.logs import configure_logging
@@ -31,7 +30,7 @@ from bot.errors import ConfigError
 from bot.org_import import OrgImportError, import_org
 from bot.settings import Settings, check_slack, check_teams
 from storage.crypto import Cipher
-from storage.db import Database, DatabaseUnavailable, NotMigrated
+from storage.db import Database, DatabaseUnavailable, NotMigrated, redacted
 
 EXIT_USAGE = 2
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -54,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}")
     except DatabaseUnavailable as exc:
-        return _fail(f"cannot reach the database at {_safe_url(settings)}: {exc}")
+        return _fail(f"cannot reach the database at {redacted(settings.database_url)}: {exc}")
     except NotMigrated as exc:
         return _fail(f"the database is not migrated ({exc}); run: peerlink migrate")
     except KeyboardInterrupt:
@@ -295,13 +294,6 @@ def _run(work: Awaitable[T]) -> T:
         return await work
 
     return asyncio.run(wrapped())
-
-
-def _safe_url(settings: Settings) -> str:
-    try:
-        return make_url(settings.database_url).render_as_string(hide_password=True)
-    except Exception:
-        return "the configured DATABASE_URL"
 
 
 def _fail(message: str) -> int:

@@ -37,11 +37,10 @@ from bot.delivery import Delivery, DeliveryResult
 from bot.i18n import DEFAULT, Catalogs, Gettext, negotiate
 from bot.messages import Action, Author, Inbound, Platform
 from bot.settings import Settings
-from bot.ui import Body, Card, ChoiceInput, Form, TextInput
+from bot.ui import CANCEL_ACTION, Body, Card, ChoiceInput, Form, TextInput
 
 log = logging.getLogger("peerlink.console")
 
-CANCEL_ACTION = "form.cancel"
 QUIT = "/quit"
 TENANT = "local"
 # How often deliveries for this person (from other processes, or retried) are

@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from adapters.metrics import Metrics
 from bot.clock import Clock, SystemClock
 from bot.config import load_config
@@ -26,7 +24,7 @@ from bot.router import Router
 from bot.scheduling import DueHandler, DueWorkRunner, RunnerOptions
 from bot.settings import Settings
 from storage.crypto import Cipher, CipherError
-from storage.db import Database
+from storage.db import Database, sqlite_file
 
 log = logging.getLogger("peerlink.runtime")
 
@@ -96,8 +94,8 @@ def cipher(settings: Settings) -> Cipher:
 
 def _local_key(url: str) -> str:
     """A key kept beside a local SQLite file (created once, readable by its owner only)."""
-    database = make_url(url).database or ""
-    if not database or database == ":memory:":
+    database = sqlite_file(url)
+    if database is None:
         return Cipher.generate_key()
     path = Path(database + ".key")
     try:

@@ -12,6 +12,9 @@ from typing import Any, Literal
 
 ButtonStyle = Literal["default", "primary", "danger"]
 
+# A form's cancel: every renderer sends Action(CANCEL_ACTION, <the form's submit value>).
+CANCEL_ACTION = "form.cancel"
+
 
 @dataclass(frozen=True)
 class Fact:

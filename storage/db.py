@@ -167,6 +167,22 @@ class Database:
         await self.engine.dispose()
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL (None for other databases or an in-memory one)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages to an operator."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: say nothing of it
+        return "the configured DATABASE_URL"
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(files("storage") / "migrations"))

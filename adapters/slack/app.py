@@ -37,6 +37,7 @@ from adapters.slack.manifest import OAUTH_REDIRECT_PATH
 from adapters.slack.oauth import INSTALL_PATH
 from adapters.slack.profiles import ProfileCache
 from adapters.slack.render import (
+    FORM_CALLBACK,
     action_id_to_action,
     form_metadata,
     form_values,
@@ -45,10 +46,10 @@ from adapters.slack.render import (
 )
 from bot.engine import Engine, Handled
 from bot.messages import Action, Author, Inbound, Platform
+from bot.ui import CANCEL_ACTION
 
 log = logging.getLogger("peerlink.slack")
 
-FORM_CALLBACK = "peerlink.form"
 SHORTCUT = "talk_to_someone"
 # Shown only to the person who mentioned Peerlink in a channel; bilingual on purpose.
 MENTION_POINTER = (
@@ -218,7 +219,7 @@ class SlackAdapter:
             return
         author = await self._view_author(body, client)
         event_id = f"view-closed:{view.get('id', '')}"
-        await self._engine.handle(Inbound(author, event_id, action=Action("form.cancel", token)))
+        await self._engine.handle(Inbound(author, event_id, action=Action(CANCEL_ACTION, token)))
 
     async def _on_shortcut(self, body: Body, ack: AsyncAck, client: AsyncWebClient) -> None:
         user = body.get("user") or {}

@@ -34,10 +34,20 @@ from slack_sdk.models.views import View
 
 from adapters.textfit import split_text
 from bot.delivery import Delivery
-from bot.ui import Body, Button, Card, ChoiceInput, Fact, Form, Input, Select, TextInput
+from bot.ui import (
+    CANCEL_ACTION,
+    Body,
+    Button,
+    Card,
+    ChoiceInput,
+    Fact,
+    Form,
+    Input,
+    Select,
+    TextInput,
+)
 
 FORM_CALLBACK = "peerlink.form"
-CANCEL_ACTION = "form.cancel"
 SUBMIT_SUFFIX = "submit"
 CANCEL_SUFFIX = "cancel"
 

@@ -21,7 +21,19 @@ from typing import Any
 
 from adapters.textfit import split_text
 from bot.delivery import Delivery
-from bot.ui import Body, Button, Card, ChoiceInput, Fact, Form, Input, Option, Select, TextInput
+from bot.ui import (
+    CANCEL_ACTION,
+    Body,
+    Button,
+    Card,
+    ChoiceInput,
+    Fact,
+    Form,
+    Input,
+    Option,
+    Select,
+    TextInput,
+)
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -32,7 +44,6 @@ VALUE_KEY = "peerlink_value"
 SELECT_KEY = "peerlink_select"
 RESERVED_PREFIX = "peerlink_"
 SELECT_ID_PREFIX = "peerlink_select_"
-CANCEL_ACTION = "form.cancel"
 SELECT_SUBMIT_LABEL = "OK"
 
 # Teams refuses messages over roughly 28 KB; keep a margin.

@@ -10,10 +10,20 @@ from html import escape
 from typing import Any
 
 from bot.delivery import Delivery
-from bot.ui import Body, Button, Card, ChoiceInput, Fact, Form, Option, Select, TextInput
+from bot.ui import (
+    CANCEL_ACTION,
+    Body,
+    Button,
+    Card,
+    ChoiceInput,
+    Fact,
+    Form,
+    Option,
+    Select,
+    TextInput,
+)
 
 _STYLES = frozenset({"default", "primary", "danger"})
-CANCEL_ACTION = "form.cancel"
 
 
 def render_html(body: Body) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.crisis import talk_now
 from bot.flows import language, menu, preferences, privacy, welcome
 from bot.router import Router
+from bot.ui import CANCEL_ACTION
 
 
 def build_router() -> Router:
@@ -22,7 +23,7 @@ def build_router() -> Router:
     router.on_action("language.set", language.set_from_action)
     router.on_action("menu.settings", preferences.open_settings)
     router.on_action("settings.save", preferences.save)
-    router.on_action("form.cancel", preferences.cancel)
+    router.on_action(CANCEL_ACTION, preferences.cancel)
     # Command words, English and French.
     router.on_command("welcome", ("hello", "hi", "start", "about", "bonjour", "salut",
                                   "a propos"), welcome.welcome)
