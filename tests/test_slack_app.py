@@ -253,3 +253,14 @@ async def test_a_revoked_token_makes_health_degraded(slack: Slack) -> None:
     await slack.deliveries()
     health = await (await slack.client.get("/healthz")).json()
     assert health["status"] == "degraded"
+
+
+async def test_payloads_that_name_nobody_change_nothing(slack: Slack) -> None:
+    body = urlencode({"command": "/peer", "text": "help", "team_id": TEAM_ID,
+                      "trigger_id": "t.0", "api_app_id": "A0PEER"})
+    assert (await slack.post(body, "application/x-www-form-urlencoded")).status == 200
+    shortcut = {"type": "shortcut", "callback_id": "talk_to_someone", "trigger_id": "t.1",
+                "team": {"id": TEAM_ID}, "user": {}}
+    assert (await slack.interaction(shortcut)).status == 200
+    async with slack.runtime.db.transaction() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(Person)) == 0

@@ -163,9 +163,12 @@ class SlackAdapter:
     # Interactivity and the slash command --------------------------------------------------
 
     async def _on_command(self, body: Body, ack: AsyncAck, client: AsyncWebClient) -> None:
+        team, user = str(body.get("team_id") or ""), str(body.get("user_id") or "")
+        if not team or not user:  # not a payload Slack sends: acknowledge, change nothing
+            await ack()
+            return
         words = str(body.get("text") or "").strip() or "help"
-        author = await self._author(client, str(body.get("team_id") or ""),
-                                    str(body.get("user_id")))
+        author = await self._author(client, team, user)
         event_id = f"command:{body.get('trigger_id', '')}"
         handled = await self._engine.handle_inline(Inbound(author, event_id, text=words))
         await self._show_forms(client, handled, body, author, event_id)
@@ -199,6 +202,9 @@ class SlackAdapter:
             return
         values = form_values((view.get("state") or {}).get("values") or {})
         author = await self._view_author(body, client)
+        if author is None:
+            await ack()
+            return
         event_id = f"view:{view.get('id', '')}:{view.get('hash', '')}"
         inbound = Inbound(author, event_id, action=Action(submit, token, values))
         handled = await self._engine.handle_inline(inbound)
@@ -218,23 +224,28 @@ class SlackAdapter:
         except ValueError:
             return
         author = await self._view_author(body, client)
+        if author is None:
+            return
         event_id = f"view-closed:{view.get('id', '')}"
         await self._engine.handle(Inbound(author, event_id, action=Action(CANCEL_ACTION, token)))
 
     async def _on_shortcut(self, body: Body, ack: AsyncAck, client: AsyncWebClient) -> None:
-        user = body.get("user") or {}
-        team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-        author = await self._author(client, team, str(user.get("id") or ""))
+        author = await self._view_author(body, client)
+        if author is None:
+            await ack()
+            return
         event_id = f"shortcut:{body.get('trigger_id', '')}"
         handled = await self._engine.handle_inline(
             Inbound(author, event_id, action=Action("menu.help")))
         await self._show_forms(client, handled, body, author, event_id)
         await ack()
 
-    async def _view_author(self, body: Body, client: AsyncWebClient) -> Author:
+    async def _view_author(self, body: Body, client: AsyncWebClient) -> Author | None:
+        """Who sent an interaction payload; None when it names nobody."""
         user = body.get("user") or {}
         team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-        return await self._author(client, team, str(user.get("id") or ""))
+        user_id = str(user.get("id") or "")
+        return await self._author(client, team, user_id) if team and user_id else None
 
     async def _show_forms(
         self, client: AsyncWebClient, handled: Handled, body: Body, author: Author,
