@@ -24,10 +24,28 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.errors import ConfigError
 
-CATEGORIES: frozenset[str] = frozenset(
-    {"suicide", "self_harm", "harm_others", "danger", "abuse", "overdose", "weapons",
-     "third_party"}
+# The categories a phrase can have, in their documented order (messages list them so); an
+# escalation policy reads them to tell imminent risk apart:
+#   suicide      suicidal thoughts or wishes ("I want to die", "je veux mourir")
+#   plan         a plan, means, timing or preparations for suicide: a stated method, intent
+#                with a time, a goodbye letter, things given away, pills saved up for it
+#   self_harm    hurting oneself on purpose (cutting, burning)
+#   harm_others  intent or threats to hurt or kill other people
+#   danger       the writer in immediate danger, or suffering domestic or sexual violence
+#                as an adult ("my husband hits me", "I was sexually abused")
+#   child_abuse  suspected or known abuse or serious neglect of a child
+#   overdose     the writer taking, or having taken, too much of a drug or medicine
+#   weapons      the writer has, or is bringing, a weapon
+#   third_party  someone else (colleague, friend, family) at risk
+# The match that starts first in a message gives the category. Where phrases of two
+# categories match at the same place, the category listed first in the language's file
+# wins: the bundled files list plan before suicide and self_harm, and child_abuse before
+# third_party, so the more specific phrase gives the category.
+CATEGORY_ORDER: tuple[str, ...] = (
+    "suicide", "plan", "self_harm", "harm_others", "danger", "child_abuse", "overdose",
+    "weapons", "third_party",
 )
+CATEGORIES: frozenset[str] = frozenset(CATEGORY_ORDER)
 COMMON = "common"
 _LANG_FILE_KEYS = ("fragments", "phrases", "exclusions", "misspellings")
 _COMMON_FILE_KEYS = ("exclusions", "misspellings")
@@ -130,7 +148,7 @@ class _Builder:
         for key, node in _items(value, fail, "phrases"):
             if key.value not in CATEGORIES:
                 fail(key, f"unknown category {key.value!r} (expected one of: "
-                          f"{', '.join(sorted(CATEGORIES))})")
+                          f"{', '.join(CATEGORY_ORDER)})")
             entries = table.setdefault(key.value, [])
             for entry in _sequence(node, fail, f"phrases of {key.value}"):
                 entries.append(self._pattern(lang, entry, fail, "phrase"))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.crisis import CrisisScreen
-from bot.crisis_lexicon import CATEGORIES, load_lexicon
+from bot.crisis_lexicon import CATEGORIES, CATEGORY_ORDER, load_lexicon
 from bot.errors import ConfigError
 
 PEERLINK = Path(sys.executable).parent / "peerlink"
@@ -35,6 +35,18 @@ def test_the_bundled_lexicon_loads() -> None:
     assert lexicon.exclusions and lexicon.misspellings
     assert load_lexicon() is lexicon  # read once per process
     assert not any("{{" in p for t in lexicon.phrases.values() for ps in t.values() for p in ps)
+
+
+def test_the_categories_and_their_order() -> None:
+    assert CATEGORY_ORDER == ("suicide", "plan", "self_harm", "harm_others", "danger",
+                              "child_abuse", "overdose", "weapons", "third_party")
+    assert frozenset(CATEGORY_ORDER) == CATEGORIES
+    # Where two phrases match at the same place, the category listed first in the file
+    # wins: the more specific one comes first.
+    for table in load_lexicon().phrases.values():
+        order = list(table)
+        assert order.index("plan") < order.index("suicide") < order.index("self_harm")
+        assert order.index("danger") < order.index("child_abuse") < order.index("third_party")
 
 
 def test_an_extra_directory_adds_phrases_and_exclusions(tmp_path: Path) -> None:
@@ -76,11 +88,14 @@ BAD = [
     ("bad-yaml-indent", "phrases:\n  suicide:\n  - 'a'\n   b: c\n", 4, "not valid YAML"),
     ("unknown-category", "phrases:\n  suicide:\n    - 'a b'\n  sadness:\n    - 'so sad'\n", 4,
      "unknown category 'sadness'"),
+    ("retired-category", "phrases:\n  abuse:\n    - 'x y'\n", 2,
+     "unknown category 'abuse' (expected one of: suicide, plan, self_harm, harm_others, danger, "
+     "child_abuse, overdose, weapons, third_party)"),
     ("empty-phrase", "phrases:\n  danger:\n    - 'a b'\n    - ''\n", 4, "empty phrase"),
     ("blank-phrase", "phrases:\n  danger:\n    - 'a b'\n\n    -\n", 5, "empty phrase"),
-    ("invalid-regex", "phrases:\n  abuse:\n    - 'fine'\n    - 'broken (?:group'\n    - 'x'\n",
+    ("invalid-regex", "phrases:\n  danger:\n    - 'fine'\n    - 'broken (?:group'\n    - 'x'\n",
      4, "not a valid regular expression"),
-    ("unbalanced-regex", "phrases:\n  abuse:\n    - 'a)|(b'\n", 3,
+    ("unbalanced-regex", "phrases:\n  child_abuse:\n    - 'a)|(b'\n", 3,
      "not a valid regular expression"),
     ("unknown-section", "phrases: {}\nphrase:\n  suicide: []\n", 2, "unknown section"),
     ("not-a-list", "phrases:\n  weapons: 'a gun'\n", 2, "must be a list"),
@@ -218,5 +233,5 @@ def test_serve_with_a_bad_lexicon_stops_before_serving(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert lines == [f"peerlink: configuration error: {path}:4: unknown category 'sad' "
-                     "(expected one of: abuse, danger, harm_others, overdose, self_harm, "
-                     "suicide, third_party, weapons)"], stderr
+                     "(expected one of: suicide, plan, self_harm, harm_others, danger, "
+                     "child_abuse, overdose, weapons, third_party)"], stderr

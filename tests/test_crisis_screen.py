@@ -46,6 +46,40 @@ MUST_DETECT: list[tuple[str, str, str]] = [
     ("je veux mettre fin à mes jours", "suicide", "fr"),
     ("je ne veux plus vivre", "suicide", "fr"),
     ("je suis suicidaire", "suicide", "fr"),
+    # a wish without a time, a method or preparations stays suicide
+    ("I'm going to kill myself", "suicide", "en"),
+    ("I want to die today", "suicide", "en"),
+    # the match that starts first wins, whatever its category
+    ("I want to die, I'm going to jump off a bridge", "suicide", "en"),
+    # a plan, means, timing or preparations
+    ("I'm going to jump off the bridge tonight", "plan", "en"),
+    ("I'm going to kill myself tonight", "plan", "en"),  # plan listed before suicide
+    ("I want to hang myself", "plan", "en"),
+    ("I'll step in front of a train", "plan", "en"),
+    ("I'm planning to end it this weekend", "plan", "en"),
+    ("I'm going to end it", "plan", "en"),
+    ("I've decided to end things", "plan", "en"),
+    ("I have a plan to kill myself", "plan", "en"),
+    ("I'm planning my suicide", "plan", "en"),
+    ("I've written a suicide note", "plan", "en"),  # not only "suicide"
+    ("I wrote goodbye letters last night", "plan", "en"),
+    ("I'm giving away my things before I die", "plan", "en"),
+    ("I've been saving up pills for it", "plan", "en"),
+    ("I have enough pills saved to end it", "plan", "en"),
+    ("I have the rope", "plan", "en"),
+    ("je vais me tuer ce soir", "plan", "fr"),  # plan listed before suicide
+    ("je veux me pendre", "plan", "fr"),
+    ("je pense souvent à me jeter sous un train", "plan", "fr"),
+    ("je veux sauter du pont", "plan", "fr"),
+    ("j'ai décidé d'en finir", "plan", "fr"),
+    ("j'ai prévu de me suicider samedi", "plan", "fr"),
+    ("je planifie mon suicide", "plan", "fr"),
+    ("j'ai écrit une lettre d'adieu hier", "plan", "fr"),
+    ("je veux me couper les veines", "plan", "fr"),  # plan listed before self_harm
+    ("j'ai gardé des somnifères pour le faire", "plan", "fr"),
+    ("j'ai assez de médicaments pour mourir", "plan", "fr"),
+    ("je donne toutes mes affaires avant de mourir", "plan", "fr"),
+    ("j'ai la corde", "plan", "fr"),
     # self-harm
     ("I'm going to hurt myself", "self_harm", "en"),
     ("I cut myself", "self_harm", "en"),
@@ -53,6 +87,7 @@ MUST_DETECT: list[tuple[str, str, str]] = [
     ("I relapsed and cut again", "self_harm", "en"),
     ("je veux me faire du mal", "self_harm", "fr"),
     ("je me scarifie", "self_harm", "fr"),
+    ("je me coupe les poignets", "self_harm", "fr"),
     # harm to others
     ("I'm going to kill him", "harm_others", "en"),
     ("I'm going to shoot up the office", "harm_others", "en"),
@@ -68,16 +103,33 @@ MUST_DETECT: list[tuple[str, str, str]] = [
     ("j'ai peur de rentrer chez moi", "danger", "fr"),
     ("je ne suis pas en sécurité", "danger", "fr"),
     ("je ne suis pas en securite", "danger", "fr"),
-    # abuse
-    ("my husband hits me", "abuse", "en"),
-    ("my partner beats me", "abuse", "en"),
-    ("my stepdad touches me", "abuse", "en"),
-    ("a child is being abused", "abuse", "en"),
-    ("I was sexually abused", "abuse", "en"),
-    ("il me frappe", "abuse", "fr"),
-    ("mon mari me bat", "abuse", "fr"),
-    ("un enfant est maltraité", "abuse", "fr"),
-    ("un enfant se fait battre", "abuse", "fr"),
+    # danger: domestic or sexual violence against the writer, an adult
+    ("my husband hits me", "danger", "en"),
+    ("my partner beats me", "danger", "en"),
+    ("my stepdad touches me", "danger", "en"),
+    ("I was sexually abused", "danger", "en"),
+    ("I was abused as a child", "danger", "en"),  # the writer, now an adult
+    ("I think I'm in an abusive relationship", "danger", "en"),
+    ("I'm a victim of domestic violence", "danger", "en"),
+    ("il me frappe", "danger", "fr"),
+    ("mon mari me bat", "danger", "fr"),
+    ("je suis victime de violence conjugale", "danger", "fr"),
+    ("j'ai été violée le mois passé", "danger", "fr"),
+    ("je suis victime de maltraitance", "danger", "fr"),
+    # child abuse or serious neglect
+    ("a child is being abused", "child_abuse", "en"),
+    ("my neighbour's kids are being abused", "child_abuse", "en"),
+    ("my son is being abused", "child_abuse", "en"),
+    ("my husband hits my son", "child_abuse", "en"),  # not third_party: listed first
+    ("he hits the kids", "child_abuse", "en"),
+    ("I suspect child neglect", "child_abuse", "en"),
+    ("their toddler is left alone for days", "child_abuse", "en"),
+    ("un enfant est maltraité", "child_abuse", "fr"),
+    ("un enfant se fait battre", "child_abuse", "fr"),
+    ("mon mari bat mes enfants", "child_abuse", "fr"),
+    ("je soupçonne de la maltraitance envers un enfant", "child_abuse", "fr"),  # not danger
+    ("des attouchements sur ma fille", "child_abuse", "fr"),
+    ("ses enfants sont laissés seuls pendant des jours", "child_abuse", "fr"),
     # overdose
     ("I took all my pills", "overdose", "en"),
     ("I overdosed last night", "overdose", "en"),
@@ -94,9 +146,11 @@ MUST_DETECT: list[tuple[str, str, str]] = [
     ("my friend is suicidal", "third_party", "en"),
     ("my colleague's husband hits her", "third_party", "en"),
     ("my dad beats my mom", "third_party", "en"),
+    ("my manager is being abused at home", "third_party", "en"),  # not danger
     ("mon employé m'a dit qu'il veut mourir", "third_party", "fr"),
     ("ma collègue est suicidaire", "third_party", "fr"),
     ("mon ami parle de se tuer", "third_party", "fr"),
+    ("ma voisine se fait battre par son mari", "third_party", "fr"),  # not danger
 ]
 
 MUST_NOT_FLAG: list[str] = [
@@ -146,6 +200,21 @@ MUST_NOT_FLAG: list[str] = [
     "I have a gun-metal grey laptop",
     "my mom will kill me if I'm late",
     "il va se tuer à la tâche",
+    # near the plan and child_abuse phrases
+    "I'm writing a goodbye note to my team",
+    "I bought the rope for the climbing trip",
+    "I'm giving away my old monitors before I move",
+    "I'm planning to take my life savings out tomorrow",
+    "we made a plan to end the contract",
+    "I'm planning to end it early today",
+    "I have enough pills for the week",
+    "my kids feel neglected because I work late",
+    "j'ai la corde à sauter dans mon sac",
+    "je donne mes affaires avant de déménager",
+    "ce projet va me tuer ce soir",
+    "j'écris une lettre d'adieu à mes collègues",
+    "mon fils se fait battre aux échecs",
+    "la maltraitance animale est un fléau",
 ]
 
 # Misspellings, leetspeak and other spelling games on top of the phrases above.
@@ -173,8 +242,9 @@ SPELLING_GAMES: list[tuple[str, str, str]] = [
     ("j ai une arme", "weapons", "fr"),
     ("jai pris tous mes medicaments", "overdose", "fr"),
     ("JE VEUX MOURRIR", "suicide", "fr"),
-    ("il me frappe 😢", "abuse", "fr"),
-    ("my partner beats me!!!", "abuse", "en"),
+    ("il me frappe 😢", "danger", "fr"),
+    ("my partner beats me!!!", "danger", "en"),
+    ("im g0nna k1ll mys3lf t0night", "plan", "en"),
 ]
 
 _FILLER_EN = (
