@@ -16,6 +16,7 @@ from adapters.web.routes import setup_web_chat
 from adapters.web.sender import WebSender
 from bot.clock import SystemClock
 from bot.delivery import PlatformSender
+from bot.escalation import on_call_status
 from bot.logcontext import bind_correlation_id
 from bot.messages import Platform
 from bot.scheduling import housekeeping
@@ -109,14 +110,21 @@ async def _correlation(request: web.Request, handler: Handler) -> web.StreamResp
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    """200 "ok"; 200 "degraded" when a platform refuses us (e.g. a revoked token); 503 when
-    the database does not answer."""
+    """200 "ok"; 200 "degraded" when a platform refuses us (e.g. a revoked token) or no
+    on-call responder is on duty (escalations then go straight to the program office);
+    503 when the database does not answer."""
     runtime = request.app[RUNTIME]
     try:
         await runtime.db.ping()
     except DatabaseUnavailable:
         return web.json_response({"status": "unavailable", "database": "down"}, status=503)
     checks = {"database": "up"}
+    try:
+        async with runtime.db.transaction() as uow:
+            checks["on_call"] = await on_call_status(
+                uow, runtime.engine.services.config, runtime.clock.now())
+    except DatabaseUnavailable:
+        checks["on_call"] = "unknown"
     for sender in runtime.senders.values():
         health = getattr(sender, "health", None)
         if callable(health):

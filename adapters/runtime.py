@@ -11,11 +11,12 @@ from pathlib import Path
 
 from adapters.metrics import Metrics
 from bot.clock import Clock, SystemClock
-from bot.config import load_config
+from bot.config import ProgramConfig, load_config
 from bot.crisis import CrisisScreen, load_lexicon
 from bot.delivery import PlatformSender
 from bot.engine import Engine, EngineServices
 from bot.errors import ConfigError
+from bot.escalation import OnCall
 from bot.flows import build_router
 from bot.i18n import Catalogs
 from bot.messages import Platform
@@ -50,6 +51,7 @@ def build_runtime(
     database: Database | None = None,
     deliver_to: str | None = None,
     router: Router | None = None,
+    config: ProgramConfig | None = None,
 ) -> Runtime:
     """Wire database, engine, delivery worker and due-work runner for one process."""
     clock = clock or SystemClock()
@@ -63,7 +65,7 @@ def build_runtime(
         metrics=metrics,
     )
     services = EngineServices(
-        config=load_config(settings.config_path),
+        config=config or load_config(settings.config_path),
         catalogs=Catalogs(),
         router=router or build_router(),
         screen=CrisisScreen(load_lexicon(settings.crisis_lexicon_dir)),
@@ -71,8 +73,10 @@ def build_runtime(
         conversation_ttl=settings.conversation_ttl,
     )
     engine = Engine(db, services, on_enqueued=worker.wake, metrics=metrics, direct=senders)
+    handlers = {**OnCall(services.config, services.catalogs).due_handlers(),
+                **(due_handlers or {})}
     runner = DueWorkRunner(
-        db, clock, due_handlers or {}, RunnerOptions(owner=owner), on_enqueued=worker.wake
+        db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake
     )
     return Runtime(settings, db, engine, worker, runner, metrics, clock, dict(senders))
 

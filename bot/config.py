@@ -6,14 +6,18 @@ does not validate stops start-up with its path and what is wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.crisis_lexicon import CATEGORIES, CATEGORY_ORDER
 from bot.errors import ConfigError
 from bot.i18n import SUPPORTED
 
@@ -73,6 +77,75 @@ class CountryLines:
         return self.lines[0].name if self.lines else _LOCAL
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+POLICIES = ("consent", "imminent")
+# The exceptions to confidentiality (PROGRAM_RULES.md): imminent harm to oneself or to
+# others, and child abuse. Under the "imminent" policy these escalate without consent.
+IMMINENT_CATEGORIES = frozenset(
+    {"plan", "harm_others", "danger", "child_abuse", "overdose", "weapons", "third_party"}
+)
+
+
+@dataclass(frozen=True)
+class DutyWindow:
+    """Hours on duty on some weekdays, in the responder's timezone.
+
+    A window whose end is not after its start runs overnight: "fri 22:00 to 08:00"
+    covers Friday night into Saturday morning.
+    """
+
+    days: frozenset[int]  # 0 is Monday
+    start: time
+    end: time
+
+    def covers(self, local: datetime) -> bool:
+        moment, day = local.time(), local.weekday()
+        if self.start < self.end:
+            return day in self.days and self.start <= moment < self.end
+        return (day in self.days and moment >= self.start) or (
+            (day - 1) % 7 in self.days and moment < self.end
+        )
+
+
+@dataclass(frozen=True)
+class Responder:
+    """One person on the on-call rota, by email; no windows means always on duty."""
+
+    email: str
+    timezone: str
+    windows: tuple[DutyWindow, ...] = ()
+
+    def on_duty(self, now: datetime) -> bool:
+        if not self.windows:
+            return True
+        local = now.astimezone(ZoneInfo(self.timezone))
+        return any(w.covers(local) for w in self.windows)
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    """Who is alerted when someone in crisis needs a human, and when.
+
+    ``consent``: only when the person asks to be contacted. ``imminent``: also,
+    without asking, for the categories of ``imminent_categories``.
+    """
+
+    policy: str = "consent"
+    ack_timeout: timedelta = timedelta(minutes=5)
+    repeat_window: timedelta = timedelta(minutes=30)
+    office_reminders: int = 3
+    rota: tuple[Responder, ...] = ()
+    imminent_categories: frozenset[str] = field(default=IMMINENT_CATEGORIES)
+
+    def on_duty(self, now: datetime) -> list[Responder]:
+        """The responders on duty at ``now``, in rota order."""
+        return [r for r in self.rota if r.on_duty(now)]
+
+    def without_consent(self, category: str) -> bool:
+        """Whether the policy escalates this category without the person asking."""
+        return self.policy == "imminent" and category in self.imminent_categories
+
+
 @dataclass(frozen=True)
 class ProgramConfig:
     default_country: str
@@ -81,6 +154,7 @@ class ProgramConfig:
     eap_name: Localized
     eap_contact: str
     crisis_fallback: CountryLines = CountryLines(emergency="", lines=())
+    escalation: EscalationConfig = EscalationConfig()
 
     def lines_for(self, country: str) -> CountryLines:
         """A country's lines, else the default country's, else the fallback."""
@@ -150,7 +224,96 @@ def _parse(data: Any) -> ProgramConfig:
         eap_name=_localized(eap, "name"),
         eap_contact=_text(eap, "contact"),
         crisis_fallback=fallback,
+        escalation=_escalation(data.get("escalation")),
     )
+
+
+_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+def _escalation(entry: Any) -> EscalationConfig:
+    if entry is None:
+        return EscalationConfig()
+    if not isinstance(entry, dict):
+        raise ValueError("escalation must be a mapping")
+    unknown = set(entry) - {"policy", "ack_timeout_minutes", "repeat_window_minutes",
+                            "office_reminders", "imminent_categories", "rota"}
+    if unknown:
+        raise ValueError(f"escalation: unknown key {sorted(unknown)[0]!r}")
+    policy = entry.get("policy", "consent")
+    if policy not in POLICIES:
+        raise ValueError(f"escalation: policy must be one of {', '.join(POLICIES)}, "
+                         f"not {policy!r}")
+    categories = entry.get("imminent_categories", sorted(IMMINENT_CATEGORIES))
+    if not isinstance(categories, list) or any(not isinstance(c, str) for c in categories):
+        raise ValueError("escalation: imminent_categories must be a list of categories")
+    for category in categories if "imminent_categories" in entry else ():
+        if category not in CATEGORIES:
+            raise ValueError(f"escalation: imminent_categories: unknown category {category!r} "
+                             f"(expected one of: {', '.join(CATEGORY_ORDER)})")
+    rota = tuple(_responder(i, r) for i, r in enumerate(entry.get("rota") or [], 1))
+    emails = [r.email for r in rota]
+    if len(set(emails)) != len(emails):
+        raise ValueError("escalation: rota: each person appears once (give them several "
+                         "hours instead)")
+    return EscalationConfig(
+        policy=policy,
+        ack_timeout=timedelta(minutes=_minutes(entry, "ack_timeout_minutes", 5)),
+        repeat_window=timedelta(minutes=_minutes(entry, "repeat_window_minutes", 30)),
+        office_reminders=_minutes(entry, "office_reminders", 3),
+        rota=rota,
+        imminent_categories=frozenset(categories),
+    )
+
+
+def _minutes(entry: Mapping[str, Any], key: str, default: int) -> int:
+    value = entry.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1440:
+        raise ValueError(f"escalation: {key} must be a whole number from 1 to 1440")
+    return value
+
+
+def _responder(index: int, entry: Any) -> Responder:
+    where = f"escalation: rota entry {index}"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} must be a mapping")
+    try:
+        email = _text(entry, "email").lower()
+        if "@" not in email:
+            raise ValueError(f"email {email!r} is not an email address")
+        zone = _text(entry, "timezone")
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {zone!r} is not a known timezone "
+                             "(e.g. America/Toronto)") from None
+        hours = entry.get("hours") or []
+        if not isinstance(hours, list):
+            raise ValueError("hours must be a list of {days, from, to}")
+        windows = tuple(_window(h) for h in hours)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    return Responder(email=email, timezone=zone, windows=windows)
+
+
+def _window(entry: Any) -> DutyWindow:
+    if not isinstance(entry, dict):
+        raise ValueError("each hours entry must be a mapping with days, from and to")
+    days = entry.get("days", list(WEEKDAYS))
+    if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
+        raise ValueError(f"days must be a list of: {', '.join(WEEKDAYS)}")
+    start, end = _clock_time(entry, "from"), _clock_time(entry, "to")
+    if start == end:
+        raise ValueError("from and to must differ (leave hours out for 24/7)")
+    return DutyWindow(frozenset(WEEKDAYS.index(d) for d in days), start, end)
+
+
+def _clock_time(entry: Mapping[str, Any], key: str) -> time:
+    value = entry.get(key)
+    found = _HHMM.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        raise ValueError(f"{key} must be a quoted time like \"08:30\" (24-hour clock)")
+    return time(int(found.group(1)), int(found.group(2)))
 
 
 def _country(where: str, entry: Any) -> CountryLines:

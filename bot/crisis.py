@@ -44,6 +44,9 @@ _DOUBLES = re.compile(r"([a-z])\1+")
 _NON_WORD = re.compile(r"[\W_]+")
 _Variants = tuple[tuple[re.Pattern[str], str], ...]
 
+# The "Talk to someone now" button (handled in bot/escalation.py).
+TALK_ACTION = "crisis.talk"
+
 __all__ = ["CATEGORIES", "CrisisScreen", "Lexicon", "Screening", "load_lexicon", "normalise"]
 
 
@@ -156,11 +159,14 @@ class CrisisScreen:
         return Screening(True, best[1], best[2]) if best else SAFE
 
 
-def crisis_card(turn: Turn) -> Card:
-    return crisis_card_for(turn.gettext, turn.config, turn.person.country or "", turn.lang)
+def crisis_card(turn: Turn, category: str = "") -> Card:
+    return crisis_card_for(turn.gettext, turn.config, turn.person.country or "", turn.lang,
+                           category)
 
 
-def crisis_card_for(_: Gettext, config: ProgramConfig, country: str, lang: str) -> Card:
+def crisis_card_for(
+    _: Gettext, config: ProgramConfig, country: str, lang: str, category: str = ""
+) -> Card:
     """The crisis card from configuration alone: it must work when the database does not.
 
     Safe messaging: warm, short, no method details, hope, one clear next step. The
@@ -192,6 +198,10 @@ def crisis_card_for(_: Gettext, config: ProgramConfig, country: str, lang: str) 
                 _("These numbers are for {country}. Anywhere else, call your local "
                   "emergency number.").format(country=found.name(lang))
             )
+    paragraphs.append(
+        _("Or press *Talk to someone now*, and I will ask a trained person from our "
+          "support team to contact you.")
+    )
     return Card(
         title=_("You are not alone"),
         text="\n".join(paragraphs),
@@ -199,7 +209,10 @@ def crisis_card_for(_: Gettext, config: ProgramConfig, country: str, lang: str) 
             Fact(_("Emergency number"), emergency),
             Fact(config.eap_name(lang), config.eap_contact),
         ),
-        buttons=(Button(_("Talk to someone now"), "crisis.talk", style="primary"),),
+        # The press is the person's consent to be contacted (bot/escalation.py); the
+        # category tells the responder what kind of help to bring, never the words.
+        buttons=(Button(_("Talk to someone now"), TALK_ACTION, value=category,
+                        style="primary"),),
     )
 
 
@@ -219,11 +232,6 @@ def _line_text(_: Gettext, line: CrisisLine, lang: str) -> str:
     return f"{text} ({' · '.join(about)})" if about else text
 
 
-def crisis_reply(turn: Turn) -> Outbound:
+def crisis_reply(turn: Turn, category: str = "") -> Outbound:
     """Sent ahead of all other traffic; the lock-screen text reveals nothing."""
-    return turn.reply(crisis_card(turn), priority=Priority.CRISIS)
-
-
-async def talk_now(turn: Turn) -> list[Outbound]:
-    """The "Talk to someone now" button: the lines to call, again, first in line."""
-    return [crisis_reply(turn)]
+    return turn.reply(crisis_card(turn, category), priority=Priority.CRISIS)

@@ -19,6 +19,7 @@ from bot.config import ProgramConfig
 from bot.crisis import CrisisScreen, Screening, crisis_reply
 from bot.delivery import PlatformSender
 from bot.errors import TemporarilyUnavailable
+from bot.escalation import escalate_for_crisis
 from bot.failsafe import Failsafe
 from bot.flows.menu import menu_card
 from bot.flows.welcome import welcome
@@ -68,6 +69,10 @@ class Engine:
         self._failsafe = Failsafe(services.config, services.catalogs, direct or {})
         self._on_enqueued = on_enqueued
         self._metrics = metrics
+
+    @property
+    def services(self) -> EngineServices:
+        return self._s
 
     async def handle(self, inbound: Inbound) -> list[int]:
         """Handle one inbound event; returns the ids of the outbox rows it wrote.
@@ -142,7 +147,8 @@ class Engine:
             if screening.crisis:
                 # No person id here: this line must not become a list of who was in crisis.
                 log.warning("crisis screen matched", extra={"category": screening.category})
-                outbound: list[Outbound] = [crisis_reply(turn)]
+                outbound: list[Outbound] = [crisis_reply(turn, screening.category)]
+                outbound += await escalate_for_crisis(turn, screening.category)
                 route_name = "crisis"
             else:
                 route = self._s.router.route(turn)

@@ -93,7 +93,10 @@ async def housekeeping(db: Database, clock: Clock) -> None:
         events = await uow.events.purge_before(now - timedelta(days=7))
         done = await uow.due.purge_done(now - timedelta(days=30))
         outbox = await uow.outbox.purge_settled(now - timedelta(days=7), now - timedelta(days=30))
+        # Who an escalation was about is kept a week after it settled, then forgotten.
+        escalations = await uow.escalations.erase_subjects(now - timedelta(days=7))
     log.info(
         "housekeeping",
-        extra={"states": expired, "events": events, "due_work": done, "outbox": outbox},
+        extra={"states": expired, "events": events, "due_work": done, "outbox": outbox,
+               "escalations": escalations},
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +25,8 @@ class Cipher:
             self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys])
         except (ValueError, TypeError) as exc:
             raise CipherError("PEERLINK_SECRET_KEY holds an invalid Fernet key") from exc
+        # A separate key for fingerprints, derived from the current key.
+        self._mac_key = hashlib.sha256(b"peerlink-fingerprint|" + keys[0].strip().encode()).digest()
 
     @staticmethod
     def generate_key() -> str:
@@ -36,6 +40,12 @@ class Cipher:
             return json.loads(self._fernet.decrypt(token.encode()))
         except InvalidToken as exc:
             raise CipherError("data was encrypted with a key that is not configured") from exc
+
+    def fingerprint(self, value: str) -> str:
+        """A keyed, one-way fingerprint of ``value``: equal values can be found without
+        storing them. It changes with the current key, so use it only for short-lived
+        lookups (a key rotation breaks the link, which is then harmless)."""
+        return hmac.new(self._mac_key, value.encode(), hashlib.sha256).hexdigest()
 
     def rotate(self, token: str) -> str:
         """Re-encrypt a token under the current first key."""

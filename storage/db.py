@@ -28,6 +28,7 @@ from storage import sqlite_inline
 from storage.conversations import ConversationRepository
 from storage.crypto import Cipher
 from storage.duework import DueWorkRepository
+from storage.escalations import EscalationRepository
 from storage.events import EventRepository
 from storage.installations import InstallationRepository, OAuthStateRepository
 from storage.outbox import OutboxRepository
@@ -66,6 +67,7 @@ class UnitOfWork:
         self.due = DueWorkRepository(session)
         self.installations = InstallationRepository(session, cipher)
         self.oauth_states = OAuthStateRepository(session)
+        self.escalations = EscalationRepository(session, cipher)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

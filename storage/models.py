@@ -239,3 +239,55 @@ class OAuthState(Base):
 
     state: Mapped[str] = mapped_column(String(128), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Escalation(Base):
+    """A person in crisis who needs a human: the audit of who was alerted and who answered.
+
+    Never the message text. Who it is about is sealed (``subject``) and looked up by a
+    keyed fingerprint (``subject_key``); both are erased once it is settled and old.
+    ``open_key`` is the fingerprint while responders are being alerted: unique, so two
+    messages racing can't start two escalations for one person.
+    """
+
+    __tablename__ = "escalation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str | None] = mapped_column(Text)
+    subject_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    open_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(16))  # consent | imminent
+    status: Mapped[str] = mapped_column(String(16), default="alerting")
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    triggers: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_trigger_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_by: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL")
+    )
+    acknowledged_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    alerts: Mapped[list[EscalationAlert]] = relationship(
+        back_populates="escalation", order_by="EscalationAlert.id"
+    )
+
+
+class EscalationAlert(Base):
+    """One responder (or program-office member) alerted in one round of an escalation."""
+
+    __tablename__ = "escalation_alert"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalation.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))  # responder | office
+    round: Mapped[int] = mapped_column(Integer)
+    alerted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    escalation: Mapped[Escalation] = relationship(back_populates="alerts")

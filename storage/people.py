@@ -105,6 +105,40 @@ class PeopleRepository:
         await self._session.flush()
         return found, identity, True
 
+    async def identities_of(self, person_id: int) -> Sequence[Identity]:
+        """A person's platform identities, the most recently seen first."""
+        return (
+            await self._session.scalars(
+                select(Identity).where(Identity.person_id == person_id)
+                .order_by(Identity.last_seen_at.desc(), Identity.id)
+            )
+        ).all()
+
+    async def reachable(self, person_ids: Sequence[int]) -> set[int]:
+        """Those of these people with at least one identity we can deliver to."""
+        rows = await self._session.scalars(
+            select(Identity.person_id)
+            .where(Identity.person_id.in_(person_ids), Identity.undeliverable == "")
+            .distinct()
+        )
+        return set(rows)
+
+    async def by_emails(self, emails: Sequence[str]) -> dict[str, Person]:
+        """Known people among these emails, by (lower-case) email."""
+        if not emails:
+            return {}
+        found = await self._session.scalars(
+            select(Person).where(Person.email.in_([e.lower() for e in emails]))
+        )
+        return {p.email: p for p in found if p.email}
+
+    async def program_office(self) -> Sequence[Person]:
+        return (
+            await self._session.scalars(
+                select(Person).where(Person.program_office.is_(True)).order_by(Person.id)
+            )
+        ).all()
+
     async def list_people(self, limit: int = 200) -> Sequence[Person]:
         return (
             await self._session.scalars(

@@ -11,10 +11,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from adapters.runtime import Runtime, build_runtime
 from bot.clock import FrozenClock
+from bot.config import ProgramConfig
 from bot.delivery import Delivery, DeliveryResult
 from bot.messages import Action, Author, Inbound, Platform, Priority
 from bot.router import Router
@@ -100,12 +101,14 @@ class Harness:
         self._people = itertools.count(1)
 
     @classmethod
-    async def start(cls, db: Database, router: Router | None = None) -> Harness:
+    async def start(
+        cls, db: Database, router: Router | None = None, config: ProgramConfig | None = None
+    ) -> Harness:
         sender = RecordingSender()
         clock = FrozenClock()
         settings = Settings(database_url=db.url, secret_keys=("unused",))
         runtime = build_runtime(settings, {Platform.WEB: sender}, clock=clock, database=db,
-                                router=router)
+                                router=router, config=config)
         return cls(runtime, sender, clock)
 
     async def person(
@@ -133,6 +136,24 @@ class Harness:
                 assert found is not None
                 found.welcomed_at = self.clock.now()
         return PersonRef(email, name, locale)
+
+    async def make_program_office(self, who: PersonRef) -> None:
+        async with self.runtime.db.transaction() as uow:
+            found = await uow.people.by_email(who.email)
+            assert found is not None
+            found.program_office = True
+
+    def inbox(self, who: PersonRef, since: int = 0) -> Replies:
+        """Everything delivered to ``who`` (from delivery number ``since`` on)."""
+        return Replies([d for d in self.sender.deliveries[since:]
+                        if d.address.get("user_id") == who.email])
+
+    async def tick(self, advance: timedelta = timedelta(0)) -> None:
+        """Move the clock, run the due work now due, deliver what it wrote."""
+        self.clock.advance(advance)
+        while await self.runtime.runner.tick():
+            pass
+        await self.runtime.worker.drain()
 
     def author(self, who: PersonRef) -> Author:
         return Author(Platform.WEB, "local", who.email, email=who.email,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.app import create_app
 from adapters.runtime import build_runtime
 from adapters.web.sender import WebSender
+from bot.clock import FrozenClock
 from bot.config import load_config
 from bot.demo import PEOPLE, seed_demo
 from bot.messages import Platform
@@ -49,7 +51,29 @@ async def _send(client: TestClient[Any, Any], who: str, n: str, **body: Any) -> 
 async def test_healthz_reports_the_database(client: TestClient[Any, Any]) -> None:
     resp = await client.get("/healthz")
     assert resp.status == 200
-    assert (await resp.json()) == {"status": "ok", "database": "up"}
+    assert (await resp.json())["database"] == "up"
+
+
+@pytest.mark.parametrize(("when", "amara_has_chatted", "on_call", "status"), [
+    # Monday 10:00 in Toronto: Amara Diallo, first on the demo rota, is on duty.
+    (datetime(2026, 1, 5, 15, 0, tzinfo=UTC), True, "ok", "ok"),
+    (datetime(2026, 1, 5, 15, 0, tzinfo=UTC), False, "no responder on duty can be reached",
+     "degraded"),
+    # Sunday 23:00 in Toronto, 05:00 in Paris: nobody on the demo rota is on duty.
+    (datetime(2026, 1, 5, 4, 0, tzinfo=UTC), True, "nobody on duty", "degraded"),
+])
+async def test_healthz_flags_when_nobody_on_call_can_be_reached(
+    sqlite_db: Database, when: datetime, amara_has_chatted: bool, on_call: str, status: str
+) -> None:
+    await seed_demo(sqlite_db, load_config(None))
+    settings = Settings(database_url=sqlite_db.url, secret_keys=(TEST_KEY,), web_chat=True)
+    runtime = build_runtime(settings, {Platform.WEB: WebSender()}, database=sqlite_db,
+                            clock=FrozenClock(when))
+    async with TestClient(TestServer(create_app(settings, runtime), host="127.0.0.1")) as c:
+        if amara_has_chatted:
+            await _send(c, "amara.diallo@example.com", "a1", text="help")
+        health = await (await c.get("/healthz")).json()
+    assert (health["on_call"], health["status"]) == (on_call, status)
 
 
 async def test_healthz_is_503_when_the_database_is_down() -> None:

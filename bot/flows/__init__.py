@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.crisis import talk_now
+from bot import escalation
+from bot.crisis import TALK_ACTION
 from bot.flows import language, menu, preferences, privacy, welcome
 from bot.router import Router
 from bot.ui import CANCEL_ACTION
@@ -11,7 +12,9 @@ from bot.ui import CANCEL_ACTION
 def build_router() -> Router:
     router = Router(fallback=menu.not_understood)
     # Buttons and forms.
-    router.on_action("crisis.talk", talk_now)
+    router.on_action(TALK_ACTION, escalation.talk_now)
+    router.on_action(escalation.ACK_ACTION, escalation.acknowledge)
+    router.on_action(escalation.DEBRIEF_ACTION, escalation.ask_debrief)
     router.on_action("welcome.ack", welcome.acknowledge)
     # Platform events: a new joiner, a mention in a shared space.
     router.on_action("app.joined", welcome.welcome)
@@ -33,6 +36,9 @@ def build_router() -> Router:
     router.on_command("privacy", ("privacy", "confidentialite", "vie privee"), privacy.privacy)
     router.on_command("settings", ("settings", "preferences", "parametres", "reglages"),
                       preferences.open_settings)
+    # For the program office only; anyone else is not understood.
+    router.on_command("escalations", ("escalations", "escalades", "alertes"),
+                      escalation.report)
     # Announced in Slack's /peer and the manifest; their flows come with later work.
     router.on_command("not-yet", ("find", "trouver", "buddy", "jumelage", "check in",
                                   "check-in", "checkin", "bilan", "meetings", "rencontres",

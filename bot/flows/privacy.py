@@ -22,6 +22,7 @@ async def privacy(turn: Turn) -> Sequence[Outbound]:
             _("Confidentiality can be broken only for an imminent threat of harm to yourself "
               "or to others, or for suspected or known child abuse or serious neglect. "
               "Anything else is shared only with your written consent."),
+            _escalation_note(turn),
         ]
     )
     card = Card(
@@ -30,3 +31,14 @@ async def privacy(turn: Turn) -> Sequence[Outbound]:
         buttons=(Button(_("Back to the menu"), "menu.help"),),
     )
     return [turn.reply(card)]
+
+
+def _escalation_note(turn: Turn) -> str:
+    """When a person on call learns who you are (bot/escalation.py), as the policy says."""
+    _ = turn.gettext
+    if turn.config.escalation.policy == "imminent":
+        return _("If you press *Talk to someone now*, or if a message shows an imminent "
+                 "danger, a trained person on call is told your name and how to reach you, "
+                 "never what you wrote.")
+    return _("If you press *Talk to someone now*, a trained person on call is told your name "
+             "and how to reach you, never what you wrote.")
