@@ -24,6 +24,7 @@ from bot.outbox_worker import OutboxWorker, WorkerOptions
 from bot.router import Router
 from bot.scheduling import DueHandler, DueWorkRunner, RunnerOptions
 from bot.settings import Settings
+from bot.support import Support
 from storage.crypto import Cipher, CipherError
 from storage.db import Database, sqlite_file
 
@@ -74,6 +75,7 @@ def build_runtime(
     )
     engine = Engine(db, services, on_enqueued=worker.wake, metrics=metrics, direct=senders)
     handlers = {**OnCall(services.config, services.catalogs).due_handlers(),
+                **Support(services.config, services.catalogs).due_handlers(),
                 **(due_handlers or {})}
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake

@@ -43,6 +43,14 @@ class ProgramSpec:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """Something supporters help with ("return to work after leave")."""
+
+    key: str
+    name: Localized
+
+
+@dataclass(frozen=True)
 class CrisisLine:
     """One crisis line: at least a phone number or a text number."""
 
@@ -155,6 +163,13 @@ class ProgramConfig:
     eap_contact: str
     crisis_fallback: CountryLines = CountryLines(emergency="", lines=())
     escalation: EscalationConfig = EscalationConfig()
+    topics: tuple[Topic, ...] = ()
+
+    def program(self, key: str) -> ProgramSpec | None:
+        return next((p for p in self.programs if p.key == key), None)
+
+    def topic(self, key: str) -> Topic | None:
+        return next((t for t in self.topics if t.key == key), None)
 
     def lines_for(self, country: str) -> CountryLines:
         """A country's lines, else the default country's, else the fallback."""
@@ -225,7 +240,30 @@ def _parse(data: Any) -> ProgramConfig:
         eap_contact=_text(eap, "contact"),
         crisis_fallback=fallback,
         escalation=_escalation(data.get("escalation")),
+        topics=_topics(data.get("topics")),
     )
+
+
+def _topics(entries: Any) -> tuple[Topic, ...]:
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise ValueError("topics must be a list of {key, name}")
+    topics = []
+    for index, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise ValueError(f"topics: entry {index} must be a mapping with key and name")
+        try:
+            key = _text(entry, "key")
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", key):
+                raise ValueError(f"key {key!r} must be lower case letters, digits and _")
+            topics.append(Topic(key, _localized(entry, "name")))
+        except ValueError as exc:
+            raise ValueError(f"topics: entry {index}: {exc}") from None
+    keys = [t.key for t in topics]
+    if len(set(keys)) != len(keys):
+        raise ValueError("topics: each key must be unique")
+    return tuple(topics)
 
 
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")

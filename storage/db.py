@@ -34,6 +34,7 @@ from storage.installations import InstallationRepository, OAuthStateRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.programs import ProgramRepository
+from storage.support import SupportRepository
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -68,6 +69,7 @@ class UnitOfWork:
         self.installations = InstallationRepository(session, cipher)
         self.oauth_states = OAuthStateRepository(session)
         self.escalations = EscalationRepository(session, cipher)
+        self.support = SupportRepository(session, cipher)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

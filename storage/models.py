@@ -84,6 +84,9 @@ class Person(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="")
     language: Mapped[str] = mapped_column(String(8), default="")
     start_date: Mapped[date | None] = mapped_column(Date)
+    # The manager chain from the top down to the direct manager, as ids: "4/12/57"
+    # ("" with no manager). Kept by the org import, for conflict-of-interest checks.
+    reporting_path: Mapped[str] = mapped_column(Text, default="")
     program_office: Mapped[bool] = mapped_column(Boolean, default=False)
     welcomed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -147,6 +150,57 @@ class SupporterProfile(Base):
     term_end: Mapped[date | None] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(16), default="active")
     paused_until: Mapped[date | None] = mapped_column(Date)
+    # Accepted connections under way; raised only by a conditional UPDATE below capacity.
+    load: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SupportRequest(Base):
+    """A seeker asking a supporter to connect; once accepted, their connection.
+
+    Who asked is sealed (``seeker``) and found by a keyed fingerprint (``seeker_key``):
+    the database alone does not say who sought support from whom. The optional
+    context travels only in the (encrypted) outbox message to the supporter.
+    """
+
+    __tablename__ = "support_request"
+    __table_args__ = (Index("ix_support_request_open", "status", "supporter_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
+    supporter_id: Mapped[int] = mapped_column(
+        ForeignKey("supporter_profile.id", ondelete="CASCADE"), index=True
+    )
+    seeker: Mapped[str] = mapped_column(Text)
+    seeker_key: Mapped[str] = mapped_column(String(64), index=True)
+    # open, accepted, declined, expired, withdrawn, ended
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class HiddenSupporter(Base):
+    """A supporter a seeker hid from their own results; the supporter is never told."""
+
+    __tablename__ = "hidden_supporter"
+
+    seeker_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    supporter_id: Mapped[int] = mapped_column(
+        ForeignKey("supporter_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class DeclaredConflict(Base):
+    """Two people who must never be matched (either of them declared it)."""
+
+    __tablename__ = "declared_conflict"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ConversationState(Base):

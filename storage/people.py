@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Identity, Person
 
@@ -205,4 +206,51 @@ class PeopleRepository:
             boss = known.get(r.manager_email) if r.manager_email else None
             known[r.email].manager_id = boss.id if boss else None
         await self._session.flush()
+        await self.refresh_reporting_paths()
         return created, len(records) - created
+
+    async def refresh_reporting_paths(self) -> int:
+        """Recompute everyone's manager chain; returns how many changed.
+
+        One read of (id, manager, path) for the whole org, the chains worked out in
+        memory, and one bulk UPDATE of the rows that changed.
+        """
+        rows = (await self._session.execute(
+            select(Person.id, Person.manager_id, Person.reporting_path)
+        )).all()
+        paths = reporting_paths({pid: manager for pid, manager, _ in rows})
+        changed = [{"id": pid, "reporting_path": paths[pid]}
+                   for pid, _, old in rows if paths[pid] != old]
+        if changed:
+            # Objects already loaded in this session would otherwise keep the old value.
+            await self._session.execute(
+                update(Person).execution_options(synchronize_session=False), changed
+            )
+            for obj in self._session.identity_map.values():
+                if isinstance(obj, Person) and obj.id in paths:
+                    set_committed_value(obj, "reporting_path", paths[obj.id])
+        return len(changed)
+
+
+def reporting_paths(managers: Mapping[int, int | None]) -> dict[int, str]:
+    """Each person's manager chain, top first, as "4/12/57" ("" for no manager).
+
+    Iterative with memoisation: linear in the size of the org. A loop (which the
+    import refuses) is cut where it closes rather than followed forever.
+    """
+    paths: dict[int, str] = {}
+    for start in managers:
+        chain: list[int] = []
+        seen: set[int] = set()
+        node: int | None = start
+        while node is not None and node not in paths and node not in seen:
+            seen.add(node)
+            chain.append(node)
+            node = managers.get(node)
+        prefix = "" if node is None or node not in paths else paths[node]
+        above = [int(x) for x in prefix.split("/") if x] + ([node] if node in paths else [])
+        # Walk back down: each person's path is the path of their manager plus that manager.
+        for person in reversed(chain):
+            paths[person] = "/".join(str(x) for x in above)
+            above = [*above, person]
+    return paths

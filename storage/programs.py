@@ -27,6 +27,12 @@ class ProgramRepository:
         await self._session.flush()
         return program
 
+    async def by_key(self, key: str) -> Program | None:
+        return await self._session.scalar(select(Program).where(Program.key == key))
+
+    async def get(self, program_id: int) -> Program | None:
+        return await self._session.get(Program, program_id)
+
     async def all(self) -> Sequence[Program]:
         return (await self._session.scalars(select(Program).order_by(Program.id))).all()
 

@@ -342,7 +342,7 @@ async def test_chat_welcomes_shows_the_menu_and_saves_settings(settings: Setting
     assert out.startswith(f"Chatting as {person.name}.")
     assert "Welcome to Peerlink" in out
     assert "You're all set." in out
-    assert "[1] Settings" in out
+    assert "[1] Find support" in out and "[3] Settings" in out
     assert "Choose a number (Enter keeps English):" in out
     assert "Your settings are saved." in out
     assert "Timezone: Europe/Paris" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import escalation
 from bot.crisis import TALK_ACTION
-from bot.flows import language, menu, preferences, privacy, welcome
+from bot.flows import find, language, menu, preferences, privacy, requests, welcome
 from bot.router import Router
 from bot.ui import CANCEL_ACTION
 
@@ -27,6 +27,16 @@ def build_router() -> Router:
     router.on_action("menu.settings", preferences.open_settings)
     router.on_action("settings.save", preferences.save)
     router.on_action(CANCEL_ACTION, preferences.cancel)
+    router.on_action("menu.find", find.find)
+    router.on_action("find.program", find.choose_program)
+    router.on_action("find.browse", find.browse)
+    router.on_action("find.hide", find.hide)
+    router.on_action("find.ask", find.ask)
+    router.on_action("request.send", find.send)
+    router.on_action("request.accept", requests.accept)
+    router.on_action("request.decline", requests.decline)
+    router.on_action("request.withdraw", requests.withdraw)
+    router.on_action("menu.requests", requests.my_requests)
     # Command words, English and French.
     router.on_command("welcome", ("hello", "hi", "start", "about", "bonjour", "salut",
                                   "a propos"), welcome.welcome)
@@ -40,7 +50,11 @@ def build_router() -> Router:
     router.on_command("escalations", ("escalations", "escalades", "alertes"),
                       escalation.report)
     # Announced in Slack's /peer and the manifest; their flows come with later work.
-    router.on_command("not-yet", ("find", "trouver", "buddy", "jumelage", "check in",
+    router.on_command("find", ("find", "trouver", "find support", "trouver du soutien",
+                               "support", "soutien"), find.find)
+    router.on_command("requests", ("requests", "my requests", "demandes", "mes demandes"),
+                      requests.my_requests)
+    router.on_command("not-yet", ("buddy", "jumelage", "check in",
                                   "check-in", "checkin", "bilan", "meetings", "rencontres",
                                   "pause", "my data", "mes donnees"), menu.not_yet)
     return router

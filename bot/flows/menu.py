@@ -25,6 +25,8 @@ def menu_card(turn: Turn, lead: str = "") -> Card:
     _ = turn.gettext
     lines = [
         _("Here is what you can do:"),
+        _("• *find*: a peer supporter, a manager ambassador or a buddy to talk to"),
+        _("• *requests*: your requests to connect, and their answers"),
         _("• *settings*: your language and timezone"),
         _("• *language*: switch between English and French"),
         _("• *privacy*: what Peerlink keeps, and the limits of confidentiality"),
@@ -37,6 +39,8 @@ def menu_card(turn: Turn, lead: str = "") -> Card:
         title=_("Peerlink"),
         text=text,
         buttons=(
+            Button(_("Find support"), "menu.find", style="primary"),
+            Button(_("My requests"), "menu.requests"),
             Button(_("Settings"), "menu.settings"),
             Button(_("Language"), "menu.language"),
             Button(_("Privacy"), "menu.privacy"),
