@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 
 import pytest
 
-from bot.crisis import CrisisScreen, normalise
+from bot.crisis import CrisisScreen, Lexicon, normalise
+from bot.crisis_lexicon import phrase_regex
 
 SCREEN = CrisisScreen()
 
@@ -352,3 +354,65 @@ def test_custom_tables() -> None:
     assert screen.screen(["RED ALERT"]).category == "danger"
     assert not screen.screen(["this is a red alert drill"]).crisis
     assert not screen.screen(["I want to die"]).crisis
+
+
+# Long messages: each normalising step skips what it can, none may skip a spelling game.
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        ("my manager moved our meeting again " * 30 + "I w@nt to d!e, my$elf…",
+         " i want to die myself "),
+        ("(su1c1de) k!ll!! 10kms", " suicide kil 10kms "),
+        ("ok... su1c1de", " ok suicide "),
+    ],
+)
+def test_normalise_reads_to_the_end(text: str, end: str) -> None:
+    assert normalise(text).endswith(end)
+
+
+def test_long_messages_are_screened_to_the_end() -> None:
+    assert SCREEN.match(f"{_LONG} suicide prevention training, {_LONG} I w4nt to d1e").crisis
+    assert not SCREEN.match(f"{_LONG} suicide prevention training {_LONG}").crisis
+
+
+# Phrase shapes the combined search rearranges (bot.crisis._any_of): leading, nested and
+# optional groups, classes, top-level alternatives, lookaheads.
+_SHAPES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "danger": ("(?:red|blue|green) alert", "(?:(?:big|small) )?red (?:flag|light)",
+                   "code [a-c]+", "(?:x|y)?z wave", "alarm|siren", "(?:stop|halt)(?! drill) now"),
+        "weapons": (r"(?:\w+ )?blade", "(?:knife|blade) (?:out|drawn)"),
+    },
+    "fr": {"danger": ("(?:alerte|alarme) (?:rouge|bleue)", "(?:tres )?grave", "grave alerte")},
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["red alert", "big red flag", "a small red light", "code abc", "code d", "z wave", "xz wave",
+     "siren", "stop now", "stop drill now", "my blade out", "knife drawn", "alarme rouge",
+     "tres grave", "grave alerte", "nothing here", "the blue alert and the knife out"],
+)
+def test_the_combined_search_agrees_with_each_phrase_alone(text: str) -> None:
+    """The phrase starting first wins; at the same place, the one listed first."""
+    folded = normalise(text)
+    found = [
+        (hit.start(), order, category, lang)
+        for order, (lang, category, phrase) in enumerate(
+            (lang, category, phrase)
+            for lang, table in _SHAPES.items()
+            for category, phrases in table.items()
+            for phrase in phrases
+        )
+        if (hit := re.search(f"(?<= )(?:{phrase_regex(phrase)})(?= )", folded))
+    ]
+    expected = (True, *min(found)[2:]) if found else (False, "", "")
+    result = CrisisScreen(_SHAPES, exclusions=()).match(text)
+    assert (result.crisis, result.category, result.lang) == expected
+
+
+def test_custom_misspellings_with_and_without_word_boundaries() -> None:
+    misspellings = ((r"\bread\b", "red"), ("alrt", "alert"))
+    screen = CrisisScreen(Lexicon({"en": {"danger": ("red alert",)}}, (), misspellings))
+    assert screen.match("READ ALRT").category == "danger"
+    assert not screen.match("bread alrt").crisis
