@@ -3,7 +3,8 @@
 Cards are rendered as plain text with numbered choices; typing a number presses
 the matching button, select option or form action. Replies go through the
 outbox like on any platform, delivered by :class:`ConsoleSender`. The numbers
-always belong to the latest message: one without choices leaves none.
+belong to the latest answer: its cards are numbered on from one another, and
+anything the person types makes the old numbers void.
 
 | input                           | sent to the engine                               |
 |---------------------------------|--------------------------------------------------|
@@ -64,15 +65,18 @@ def _untranslated(message: str) -> str:
 
 
 def render_text(
-    body: Body, width: int = 72, gettext: Gettext = _untranslated
+    body: Body, width: int = 72, gettext: Gettext = _untranslated, first: int = 1
 ) -> tuple[str, list[Choice]]:
-    """Render a card or a form as plain text, with the choices its numbers stand for."""
+    """Render a card or a form as plain text, with the choices its numbers stand for.
+
+    Numbers start at ``first``, so several cards of one answer can share one numbering.
+    """
     if isinstance(body, Card):
-        return _card(body, width)
+        return _card(body, width, first)
     return _form(body, width, gettext)
 
 
-def _card(card: Card, width: int) -> tuple[str, list[Choice]]:
+def _card(card: Card, width: int, first: int = 1) -> tuple[str, list[Choice]]:
     lines = [*_title(card.title), *_wrap(card.text, width)]
     lines.extend(f"{f.label}: {f.value}" for f in card.facts)
     choices: list[Choice] = []
@@ -84,7 +88,7 @@ def _card(card: Card, width: int) -> tuple[str, list[Choice]]:
         for option in select.options:
             choices.append(Choice(select.action, option.value))
             labels.append(f"{select.placeholder}: {option.label}")
-    return "\n".join(lines + _numbered(labels)), choices
+    return "\n".join(lines + _numbered(labels, first)), choices
 
 
 def _form(form: Form, width: int, _: Gettext) -> tuple[str, list[Choice]]:
@@ -132,8 +136,8 @@ def _field_line(item: TextInput | ChoiceInput, _: Gettext) -> str:
         label=item.label, limit=item.max_length)
 
 
-def _numbered(labels: list[str]) -> list[str]:
-    return [f"[{n}] {label}" for n, label in enumerate(labels, start=1)]
+def _numbered(labels: list[str], first: int = 1) -> list[str]:
+    return [f"[{n}] {label}" for n, label in enumerate(labels, start=first)]
 
 
 # Delivery --------------------------------------------------------------------
@@ -179,6 +183,11 @@ class ConsoleSender:
         """The numbered choices of the latest message (none if it had none)."""
         return list(self._choices)
 
+    def new_turn(self) -> None:
+        """The person answered: the numbers shown so far stop meaning anything, so a stale
+        number never reopens an old card."""
+        self._choices, self._form = [], None
+
     @property
     def form(self) -> Form | None:
         """The latest message, if it is a form."""
@@ -191,13 +200,16 @@ class ConsoleSender:
         if user_id != self.user_id:
             return DeliveryResult.retry(60, "not_here")
         lang = negotiate(delivery.locale) if delivery.locale else self.lang
-        text, choices = render_text(delivery.body, self._width, self._catalogs.gettext(lang))
+        # The cards of one answer share one numbering (a form stands alone).
+        form = delivery.body if isinstance(delivery.body, Form) else None
+        kept = [] if form is not None or self._form is not None else self._choices
+        text, choices = render_text(delivery.body, self._width, self._catalogs.gettext(lang),
+                                    first=len(kept) + 1)
         if not self._delivered.add(delivery.key):
             return DeliveryResult.sent()
         self.lang = lang
-        # Every message replaces the choices: a stale number never reopens an old card.
-        self._choices = choices
-        self._form = delivery.body if isinstance(delivery.body, Form) else None
+        self._choices = kept + choices
+        self._form = form
         self._out.write(f"\n{text}\n")
         self._out.flush()
         log.debug("console delivery %s shown", delivery.key)
@@ -275,9 +287,10 @@ class _Chat:
             if not line.strip():
                 continue
             choice = _chosen(line, self.sender.choices)
+            form = self.sender.form
+            self.sender.new_turn()
             if choice is None:
                 return self._inbound(text=line)
-            form = self.sender.form
             if form is not None and choice == Choice(form.submit.action, form.submit.value):
                 return await self._submit(form)
             return self._inbound(action=Action(choice.action, choice.value))

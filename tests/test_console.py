@@ -374,3 +374,21 @@ async def test_a_french_person_is_greeted_and_prompted_in_french(settings: Setti
     assert out.startswith(f"Vous discutez en tant que {person.name}. Écrivez un message")
     assert "Choisissez un numéro (Entrée pour garder Français) :" in out
     assert "Chatting as" not in out and "Choose a number" not in out
+
+
+async def test_the_cards_of_one_answer_share_one_numbering() -> None:
+    out = io.StringIO()
+    sender = ConsoleSender(ANA, out)
+    two = Card(text="Grace",
+               buttons=(Button("Ask", "find.ask", "1"), Button("Hide", "find.hide", "1")))
+    await sender.send(make_delivery(key="a", body=two))
+    await sender.send(make_delivery(key="b", body=Card(text="Camille", buttons=(
+        Button("Ask", "find.ask", "2"),))))
+    await sender.send(make_delivery(key="c", body=Card(text="No choices here.")))
+    assert "[3] Ask" in out.getvalue()
+    assert sender.choices == [Choice("find.ask", "1"), Choice("find.hide", "1"),
+                              Choice("find.ask", "2")]
+    sender.new_turn()  # the person typed something: the old numbers mean nothing now
+    assert sender.choices == []
+    await sender.send(make_delivery(key="d", body=two))
+    assert "[1] Ask" in out.getvalue().rsplit("Grace", 1)[1]

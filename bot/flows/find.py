@@ -168,7 +168,7 @@ def _request_form(turn: Turn, token: str, name: str, problem: str = "") -> Form:
         title=_("Ask to connect"),
         text=problem or _("{name} will see your name and what you write here, nobody else. "
                           "It is deleted once delivered.").format(name=name),
-        inputs=(TextInput("context", _("Anything they should know first? (optional)"),
+        inputs=(TextInput("context", _("Anything they should know first?"),
                           multiline=True, required=False, max_length=CONTEXT_LIMIT),),
         submit=Button(_("Send"), "request.send", token, style="primary"),
         cancel_label=_("Cancel"),
