@@ -10,10 +10,12 @@ the same question always gets the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEK = 7 * 24 * 60
@@ -32,21 +34,48 @@ class Window:
     end: time
 
 
+Slot = tuple[str, str, str]  # ("mon", "09:00", "12:00"), in the supporter's timezone
+
+
+class Offer(Protocol):
+    """A supporter on offer, as far as matching needs to know (storage's rows fit it)."""
+
+    @property
+    def profile_id(self) -> int: ...
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def languages(self) -> tuple[str, ...]: ...
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def availability(self) -> tuple[Slot, ...]: ...
+    @property
+    def load(self) -> int: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def reporting_path(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Candidate:
+    """An :class:`Offer` built by hand (tests, single checks)."""
+
     profile_id: int
     person_id: int
     name: str
     languages: tuple[str, ...]
     topics: tuple[str, ...]
     timezone: str
-    availability: tuple[Window, ...]
+    availability: tuple[Slot, ...]
     load: int
     capacity: int
     reporting_path: str = ""
-    bio_en: str = ""
-    bio_fr: str = ""
-    location: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,29 +90,22 @@ class Seeker:
 
 @dataclass(frozen=True)
 class Match:
-    candidate: Candidate
+    candidate: Offer
     speaks_language: bool
     topic: str  # the topic asked about, when the supporter helps with it
     shared_hours: float
     reasons: tuple[tuple[str, str], ...] = field(default=())
 
-    def sort_key(self) -> tuple[int, int, float, float, int]:
-        c = self.candidate
-        return (-int(self.speaks_language), -int(bool(self.topic)),
-                -round(self.shared_hours), c.load / max(c.capacity, 1), c.profile_id)
 
-
-def windows(raw: Iterable[object]) -> tuple[Window, ...]:
-    """Availability as stored ({"day": "mon", "start": "09:00", "end": "12:00"});
-    anything malformed is left out rather than trusted."""
+@lru_cache(maxsize=65536)
+def windows(slots: tuple[Slot, ...]) -> tuple[Window, ...]:
+    """Availability as stored, (day, start, end) like ("mon", "09:00", "12:00"); anything
+    malformed is left out rather than trusted. Cached: the same slots come back often."""
     found = []
-    for slot in raw:
-        if not isinstance(slot, dict):
-            continue
+    for day_name, start_text, end_text in slots:
         try:
-            day = DAYS.index(str(slot.get("day")))
-            start = time.fromisoformat(str(slot.get("start")))
-            end = time.fromisoformat(str(slot.get("end")))
+            day = DAYS.index(day_name)
+            start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
         except ValueError:
             continue
         if start < end:
@@ -91,42 +113,84 @@ def windows(raw: Iterable[object]) -> tuple[Window, ...]:
     return tuple(found)
 
 
-def conflicted(seeker: Seeker, candidate: Candidate) -> bool:
+def conflicted(seeker: Seeker, candidate: Offer) -> bool:
     """True when the candidate must never be offered to this seeker."""
-    if candidate.person_id == seeker.person_id:
-        return True
-    if candidate.person_id in seeker.conflicts or candidate.profile_id in seeker.hidden:
-        return True
-    # Up: the candidate manages the seeker, directly or not. Down: the reverse.
-    if str(candidate.person_id) in seeker.reporting_path.split("/"):
-        return True
-    return str(seeker.person_id) in candidate.reporting_path.split("/")
+    return _Exclusions(seeker).exclude(candidate)
+
+
+class _Exclusions:
+    """The conflict-of-interest rules for one seeker, prepared once for many candidates."""
+
+    def __init__(self, seeker: Seeker) -> None:
+        self._seeker = seeker
+        self._managers = frozenset(int(x) for x in seeker.reporting_path.split("/") if x)
+        self._me = f"/{seeker.person_id}/"
+
+    def exclude(self, c: Offer) -> bool:
+        s = self._seeker
+        return (
+            c.person_id == s.person_id
+            or c.person_id in s.conflicts
+            or c.profile_id in s.hidden
+            # Up: the candidate manages the seeker, directly or not. Down: the reverse.
+            or c.person_id in self._managers
+            or (bool(c.reporting_path) and self._me in f"/{c.reporting_path}/")
+        )
 
 
 def rank(
     seeker: Seeker,
-    candidates: Iterable[Candidate],
+    candidates: Sequence[Offer],
     *,
     topic: str = "",
     now: datetime,
     limit: int | None = None,
 ) -> list[Match]:
-    """Every offerable candidate, best first."""
+    """Every offerable candidate (or the best ``limit``), best first.
+
+    Each candidate's rank is packed into one integer (see ``_score``), so ranking
+    thousands allocates no tuples (which would wake the garbage collector); only the
+    ones returned become :class:`Match`.
+    """
     week = _monday(now)
     mine = _seeker_week(seeker.timezone, week)
-    matches = []
-    for c in candidates:
-        if conflicted(seeker, c) or c.load >= c.capacity:
+    rules = _Exclusions(seeker)
+    scores = []
+    for index, c in enumerate(candidates):
+        if c.load >= c.capacity or rules.exclude(c):
             continue
-        hours = _overlap(mine, _utc_week(c.timezone, c.availability, week)) / 60
-        speaks = seeker.lang in c.languages
-        helps = topic if topic and topic in c.topics else ""
-        matches.append(Match(c, speaks, helps, hours, _reasons(seeker, c, speaks, helps, hours)))
-    matches.sort(key=Match.sort_key)
-    return matches[:limit] if limit is not None else matches
+        minutes = _overlap(mine, _utc_week(c.timezone, windows(c.availability), week))
+        scores.append(_score(seeker.lang not in c.languages,
+                             not (topic and topic in c.topics), minutes,
+                             c.load, c.capacity, c.profile_id, index))
+    best = heapq.nsmallest(limit, scores) if limit is not None else sorted(scores)
+    chosen = [candidates[score & _INDEX] for score in best]
+    return [_match(seeker, c, topic, _overlap(
+        mine, _utc_week(c.timezone, windows(c.availability), week)) / 60) for c in chosen]
 
 
-def _reasons(seeker: Seeker, c: Candidate, speaks: bool, topic: str,
+# Bits of a score, most significant first: another language, another topic, fewer shared
+# hours, a higher load, a higher profile id (the tie-break), and where it is in the list.
+_INDEX_BITS, _ID_BITS = 24, 32
+_INDEX = (1 << _INDEX_BITS) - 1
+
+
+def _score(other_language: bool, other_topic: bool, minutes: int, load: int, capacity: int,
+           profile_id: int, index: int) -> int:
+    hours = min(round(minutes / 60), 168)  # a week
+    load_per_mille = min(load * 1000 // max(capacity, 1), 1023)
+    score = (int(other_language) << 1 | int(other_topic)) << 8 | (168 - hours)
+    score = (score << 10 | load_per_mille) << _ID_BITS | (profile_id & ((1 << _ID_BITS) - 1))
+    return score << _INDEX_BITS | index
+
+
+def _match(seeker: Seeker, c: Offer, topic: str, hours: float) -> Match:
+    speaks = seeker.lang in c.languages
+    helps = topic if topic and topic in c.topics else ""
+    return Match(c, speaks, helps, hours, _reasons(seeker, c, speaks, helps, hours))
+
+
+def _reasons(seeker: Seeker, c: Offer, speaks: bool, topic: str,
              hours: float) -> tuple[tuple[str, str], ...]:
     """Why this one: codes the flow turns into words ("speaks French · 3 h ...")."""
     reasons: list[tuple[str, str]] = []
@@ -157,25 +221,27 @@ def _offset_minutes(zone: str, day: date) -> int:
     return int(offset.total_seconds() // 60) if offset else 0
 
 
-def _utc_week(zone: str, slots: Sequence[Window], monday: date) -> list[tuple[int, int]]:
-    """Local weekly windows as UTC minute-of-week intervals, split at the week's edge."""
-    intervals = []
+@lru_cache(maxsize=65536)
+def _utc_week(zone: str, slots: tuple[Window, ...], monday: date) -> tuple[tuple[int, int], ...]:
+    """Local weekly windows as UTC minute-of-week intervals, split at the week's edge.
+
+    Cached: supporters' windows and zones repeat from one search to the next.
+    """
+    intervals: list[tuple[int, int]] = []
     for w in slots:
         offset = _offset_minutes(zone, monday + timedelta(days=w.day))
         start = w.day * 1440 + w.start.hour * 60 + w.start.minute - offset
         end = w.day * 1440 + w.end.hour * 60 + w.end.minute - offset
         intervals.extend(_wrap(start, end))
-    return intervals
-
-
-@lru_cache(maxsize=1024)
-def _seeker_week_cached(zone: str, monday: date) -> tuple[tuple[int, int], ...]:
-    workdays = [Window(day, *WORKDAY) for day in range(5)]
-    return tuple(_utc_week(zone, workdays, monday))
+    return tuple(intervals)
 
 
 def _seeker_week(zone: str, monday: date) -> tuple[tuple[int, int], ...]:
-    return _seeker_week_cached(zone, monday)
+    """The seeker's working hours (``WORKDAY``, Monday to Friday) in UTC minutes."""
+    return _utc_week(zone, _WORKWEEK, monday)
+
+
+_WORKWEEK = tuple(Window(day, *WORKDAY) for day in range(5))
 
 
 def _wrap(start: int, end: int) -> list[tuple[int, int]]:
@@ -185,7 +251,8 @@ def _wrap(start: int, end: int) -> list[tuple[int, int]]:
     return [(start, WEEK), (0, end - WEEK)]
 
 
-def _overlap(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> int:
+@lru_cache(maxsize=65536)
+def _overlap(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> int:
     """Minutes shared by two sets of intervals (each set without overlaps of its own)."""
     total = 0
     for a0, a1 in a:

@@ -15,6 +15,7 @@ Nobody but the two people involved is ever told that a request was made.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,14 +25,14 @@ from babel import Locale
 
 from bot.config import ProgramConfig, ProgramSpec
 from bot.i18n import Catalogs, Gettext, negotiate
-from bot.matching import Candidate, Match, Seeker, rank, windows
+from bot.matching import Match, Seeker, rank
 from bot.messages import Outbound, Priority
 from bot.scheduling import DueHandler
 from bot.ui import Button, Card, Fact
 from storage.db import UnitOfWork
 from storage.duework import ClaimedWork
 from storage.models import Person, Program, SupporterProfile, SupportRequest
-from storage.support import EXPIRED, OPEN, OfferRow
+from storage.support import EXPIRED, OPEN, ProfileText
 
 log = logging.getLogger("peerlink.support")
 
@@ -94,25 +95,17 @@ async def seeker_for(uow: UnitOfWork, person: Person) -> Seeker:
     )
 
 
-def candidate(row: OfferRow) -> Candidate:
-    return Candidate(
-        profile_id=row.profile_id, person_id=row.person_id, name=row.name,
-        languages=tuple(row.languages), topics=tuple(row.topics), timezone=row.timezone,
-        availability=windows(row.availability), load=row.load, capacity=row.capacity,
-        reporting_path=row.reporting_path, bio_en=row.bio_en, bio_fr=row.bio_fr,
-        location=row.location,
-    )
-
-
 async def matches_for(
     uow: UnitOfWork, person: Person, program: Program, now: datetime, *, topic: str = "",
-    exclude: Sequence[int] = (),
+    exclude: Sequence[int] = (), limit: int | None = None,
 ) -> list[Match]:
-    """Everyone this person may be offered in this program, best first."""
+    """Everyone this person may be offered in this program (or the best ``limit``), best
+    first; ``exclude`` leaves out supporter profiles (one who just declined)."""
     seeker = await seeker_for(uow, person)
+    if exclude:
+        seeker = dataclasses.replace(seeker, hidden=seeker.hidden | set(exclude))
     rows = await uow.support.on_offer(program.id, now.date())
-    offered = [candidate(r) for r in rows if r.profile_id not in exclude]
-    return rank(seeker, offered, topic=topic, now=now)
+    return rank(seeker, rows, topic=topic, now=now, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -122,18 +115,18 @@ class Support:
     config: ProgramConfig
     catalogs: Catalogs
 
-    def supporter_card(self, match: Match, lang: str) -> Card:
+    def supporter_card(self, match: Match, text: ProfileText, lang: str) -> Card:
         """One supporter as the seeker sees them, with "Ask to connect" and "Hide"."""
         _ = self.catalogs.gettext(lang)
         c = match.candidate
-        bio = (c.bio_fr or c.bio_en) if lang == "fr" else (c.bio_en or c.bio_fr)
+        bio = (text.bio_fr or text.bio_en) if lang == "fr" else (text.bio_en or text.bio_fr)
         facts = [Fact(_("Languages"), ", ".join(language_name(code, lang)
                                                 for code in c.languages))]
         topics = [self.config.topic(t) for t in c.topics]
         if any(topics):
             facts.append(Fact(_("Helps with"), ", ".join(t.name(lang) for t in topics if t)))
-        if c.location:
-            facts.append(Fact(_("Location"), c.location))
+        if text.location:
+            facts.append(Fact(_("Location"), text.location))
         why = self.reasons(match, lang)
         if why:
             facts.append(Fact(_("Why suggested"), why))
@@ -144,6 +137,12 @@ class Support:
             buttons=(Button(_("Ask to connect"), ASK, str(c.profile_id), style="primary"),
                      Button(_("Hide this person"), HIDE, str(c.profile_id))),
         )
+
+    async def cards(self, uow: UnitOfWork, matches: Sequence[Match], lang: str) -> list[Card]:
+        texts = await uow.support.texts([m.candidate.profile_id for m in matches])
+        empty = ProfileText("", "", "")
+        return [self.supporter_card(m, texts.get(m.candidate.profile_id, empty), lang)
+                for m in matches]
 
     def reasons(self, match: Match, lang: str) -> str:
         _ = self.catalogs.gettext(lang)
@@ -169,8 +168,8 @@ class Support:
         lang = lang_of(person)
         _ = self.catalogs.gettext(lang)
         program = await program_row(uow, spec)
-        best = (await matches_for(uow, person, program, now, topic=topic,
-                                  exclude=exclude))[:SUGGESTIONS]
+        best = await matches_for(uow, person, program, now, topic=topic, exclude=exclude,
+                                 limit=SUGGESTIONS)
         note = _("New message from Peerlink")
         browse = Button(_("Browse the directory"), "find.browse", f"{spec.key}|||0")
         if not best:
@@ -183,8 +182,8 @@ class Support:
                   "everyone available.").format(program=spec.name(lang))
         head = Outbound(person.id, Card(text="\n\n".join(filter(None, [lead, intro]))), note,
                         Priority.REPLY, lang=lang)
-        cards = [Outbound(person.id, self.supporter_card(m, lang), note, Priority.REPLY,
-                          lang=lang) for m in best]
+        cards = [Outbound(person.id, card, note, Priority.REPLY, lang=lang)
+                 for card in await self.cards(uow, best, lang)]
         tail = Outbound(person.id, Card(text=_("Not quite right?"), buttons=(browse,)), note,
                         Priority.REPLY, lang=lang)
         return [head, *cards, tail]

@@ -34,6 +34,7 @@ from storage.installations import InstallationRepository, OAuthStateRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.programs import ProgramRepository
+from storage.roster import RosterCache
 from storage.support import SupportRepository
 
 
@@ -58,7 +59,9 @@ class NotMigrated(RuntimeError):
 class UnitOfWork:
     """One transaction and the repositories that work inside it."""
 
-    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+    def __init__(
+        self, session: AsyncSession, cipher: Cipher, rosters: RosterCache | None = None
+    ) -> None:
         self.session = session
         self.people = PeopleRepository(session)
         self.programs = ProgramRepository(session)
@@ -69,7 +72,7 @@ class UnitOfWork:
         self.installations = InstallationRepository(session, cipher)
         self.oauth_states = OAuthStateRepository(session)
         self.escalations = EscalationRepository(session, cipher)
-        self.support = SupportRepository(session, cipher)
+        self.support = SupportRepository(session, cipher, rosters or RosterCache())
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -115,6 +118,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.rosters = RosterCache()
         self._open: ContextVar[bool] = ContextVar(f"peerlink_uow_{id(self)}", default=False)
 
     @property
@@ -133,7 +137,7 @@ class Database:
         token = self._open.set(True)
         try:
             async with self.sessions() as session, session.begin():
-                yield UnitOfWork(session, self.cipher)
+                yield UnitOfWork(session, self.cipher, self.rosters)
         except IntegrityError as exc:
             raise Conflict(_describe(exc)) from exc
         except (OperationalError, InterfaceError, OSError) as exc:

@@ -345,3 +345,13 @@ class EscalationAlert(Base):
     alerted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     escalation: Mapped[Escalation] = relationship(back_populates="alerts")
+
+
+class RosterVersion(Base):
+    """One counter, raised in the transaction of any change that can alter who is on offer
+    or how they rank (storage/roster.py); searches cache the roster by it."""
+
+    __tablename__ = "roster_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

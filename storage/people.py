@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from storage import roster
 from storage.models import Identity, Person
 
 # last_seen_at is only rewritten when older than this, to keep the hot path read-only.
@@ -140,6 +141,29 @@ class PeopleRepository:
             )
         ).all()
 
+    async def _write_paths(self, changed: list[dict[str, Any]]) -> None:
+        """Write many reporting paths at once.
+
+        PostgreSQL: one UPDATE joined to the two arrays, unnested. Elsewhere: one
+        executemany on the table (Core; the ORM's bulk path costs more per row).
+        """
+        connection = await self._session.connection()
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("UPDATE person SET reporting_path = u.path "
+                     "FROM unnest(CAST(:ids AS integer[]), CAST(:paths AS text[])) "
+                     "AS u(id, path) WHERE person.id = u.id"),
+                {"ids": [c["pid"] for c in changed], "paths": [c["path"] for c in changed]},
+            )
+            return
+        table = Person.__table__
+        assert isinstance(table, Table)
+        await connection.execute(
+            update(table).where(table.c.id == bindparam("pid"))
+            .values(reporting_path=bindparam("path")),
+            changed,
+        )
+
     async def list_people(self, limit: int = 200) -> Sequence[Person]:
         return (
             await self._session.scalars(
@@ -219,16 +243,14 @@ class PeopleRepository:
             select(Person.id, Person.manager_id, Person.reporting_path)
         )).all()
         paths = reporting_paths({pid: manager for pid, manager, _ in rows})
-        changed = [{"id": pid, "reporting_path": paths[pid]}
-                   for pid, _, old in rows if paths[pid] != old]
+        changed = [{"pid": pid, "path": paths[pid]} for pid, _, old in rows if paths[pid] != old]
         if changed:
+            await self._write_paths(changed)
             # Objects already loaded in this session would otherwise keep the old value.
-            await self._session.execute(
-                update(Person).execution_options(synchronize_session=False), changed
-            )
             for obj in self._session.identity_map.values():
                 if isinstance(obj, Person) and obj.id in paths:
                     set_committed_value(obj, "reporting_path", paths[obj.id])
+            await roster.bump(self._session)
         return len(changed)
 
 

@@ -6,14 +6,17 @@ keyed fingerprint, so the tables alone never say who sought support from whom.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Text, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import roster
 from storage.crypto import Cipher
 from storage.models import (
     DeclaredConflict,
@@ -23,10 +26,14 @@ from storage.models import (
     SupporterProfile,
     SupportRequest,
 )
+from storage.roster import RosterCache
 from storage.sql import insert_ignoring_conflicts
 
 OPEN, ACCEPTED, DECLINED, EXPIRED, WITHDRAWN = (
     "open", "accepted", "declined", "expired", "withdrawn")
+
+
+Slot = tuple[str, str, str]  # (day, start, end) as stored: ("mon", "09:00", "12:00")
 
 
 @dataclass(frozen=True)
@@ -36,24 +43,33 @@ class OfferRow:
     profile_id: int
     person_id: int
     name: str
-    languages: list[str]
-    topics: list[str]
-    availability: list[Any]
+    languages: tuple[str, ...]
+    topics: tuple[str, ...]
+    availability: tuple[Slot, ...]
     load: int
     capacity: int
     timezone: str
     reporting_path: str
+
+
+@dataclass(frozen=True)
+class ProfileText:
+    """What a supporter's card shows beyond matching: read only for the few shown."""
+
     bio_en: str
     bio_fr: str
     location: str
 
 
+# The JSON columns come as their text and are parsed through a cache keyed by that text:
+# thousands of supporters are read for every search, and their lists rarely change.
 _OFFER_COLUMNS = (
     SupporterProfile.id, SupporterProfile.person_id, Person.display_name,
-    SupporterProfile.languages, SupporterProfile.topics, SupporterProfile.availability,
+    cast(SupporterProfile.languages, Text), cast(SupporterProfile.topics, Text),
+    cast(SupporterProfile.availability, Text),
     SupporterProfile.load, SupporterProfile.capacity,
     func.coalesce(func.nullif(Person.timezone, ""), Person.org_timezone),
-    Person.reporting_path, SupporterProfile.bio_en, SupporterProfile.bio_fr, Person.location,
+    Person.reporting_path,
 )
 
 
@@ -71,22 +87,49 @@ def offerable(today: date) -> Any:
 
 
 class SupportRepository:
-    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+    def __init__(self, session: AsyncSession, cipher: Cipher, rosters: RosterCache) -> None:
         self._session = session
         self._cipher = cipher
+        self._rosters = rosters
 
     def _key(self, seeker_id: int) -> str:
         return self._cipher.fingerprint(f"seeker|{seeker_id}")
 
     # --- supporters -------------------------------------------------------------------
 
-    async def on_offer(self, program_id: int, today: date) -> list[OfferRow]:
-        rows = await self._session.execute(
+    async def on_offer(self, program_id: int, today: date) -> tuple[OfferRow, ...]:
+        """Everyone on offer in a program today; cached by roster version (storage/roster.py)."""
+        await self._session.flush()  # so this transaction's own changes raise the version
+        key = (program_id, today, await roster.current(self._session))
+        cached = self._rosters.get(key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        # Core, not the ORM: thousands of plain rows, no objects to track.
+        connection = await self._session.connection()
+        rows = await connection.execute(
             select(*_OFFER_COLUMNS)
             .join(Person, Person.id == SupporterProfile.person_id)
             .where(SupporterProfile.program_id == program_id, offerable(today))
         )
-        return [OfferRow(*row) for row in rows]
+        found = tuple(
+            OfferRow(pid, person, name or "", _strings(languages), _strings(topics),
+                     _slots(availability), *rest)
+            for pid, person, name, languages, topics, availability, *rest in rows
+        )
+        if not roster.changed_here(self._session):
+            self._rosters.put(key, found)
+        return found
+
+    async def texts(self, profile_ids: Sequence[int]) -> dict[int, ProfileText]:
+        if not profile_ids:
+            return {}
+        rows = await self._session.execute(
+            select(SupporterProfile.id, SupporterProfile.bio_en, SupporterProfile.bio_fr,
+                   Person.location)
+            .join(Person, Person.id == SupporterProfile.person_id)
+            .where(SupporterProfile.id.in_(profile_ids))
+        )
+        return {pid: ProfileText(en or "", fr or "", where or "") for pid, en, fr, where in rows}
 
     async def profile(self, profile_id: int) -> SupporterProfile | None:
         return await self._session.get(SupporterProfile, profile_id)
@@ -108,7 +151,10 @@ class SupportRepository:
             .values(load=SupporterProfile.load + 1)
             .execution_options(synchronize_session=False)
         )
-        return int(getattr(result, "rowcount", 0)) == 1
+        taken = int(getattr(result, "rowcount", 0)) == 1
+        if taken:
+            await roster.bump(self._session)
+        return taken
 
     async def program_of(self, profile: SupporterProfile) -> Program | None:
         return await self._session.get(Program, profile.program_id)
@@ -190,3 +236,28 @@ class SupportRepository:
                        DeclaredConflict.other_id == person_id))
         )
         return {b if a == person_id else a for a, b in rows}
+
+
+@lru_cache(maxsize=65536)
+def _strings(raw: str | None) -> tuple[str, ...]:
+    """A JSON list of strings as a tuple; anything else as empty."""
+    try:
+        value = json.loads(raw) if raw else []
+    except ValueError:
+        return ()
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+@lru_cache(maxsize=65536)
+def _slots(raw: str | None) -> tuple[Slot, ...]:
+    """Availability ([{"day", "start", "end"}]) as tuples; malformed entries left out."""
+    try:
+        value = json.loads(raw) if raw else []
+    except ValueError:
+        return ()
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        (str(v.get("day")), str(v.get("start")), str(v.get("end")))
+        for v in value if isinstance(v, dict)
+    )

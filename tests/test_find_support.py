@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from bot.config import load_config
 from bot.demo import seed_demo
-from bot.matching import Candidate, Seeker, Window, conflicted, rank
+from bot.matching import Candidate, Seeker, conflicted, rank
 from bot.messages import Priority
 from bot.support import add_working_days, program_row
 from bot.ui import Button, Card
@@ -452,7 +452,7 @@ def test_conflicts_cover_the_line_up_and_down_and_the_seeker_themself() -> None:
 def test_ranking_prefers_language_then_topic_then_hours_then_load() -> None:
     now = datetime(2026, 1, 5, 12, tzinfo=UTC)
     seeker = Seeker(1, "fr", "America/Toronto")
-    morning = (Window(1, *(datetime(2026, 1, 1, 9).time(), datetime(2026, 1, 1, 12).time())),)
+    morning = (("tue", "09:00", "12:00"),)
     def c(pid: int, langs: tuple[str, ...], topics: tuple[str, ...] = (), load: int = 0,
           tz: str = "America/Toronto") -> Candidate:
         return Candidate(pid, 100 + pid, f"C{pid}", langs, topics, tz, morning, load, 3)
@@ -480,3 +480,22 @@ async def test_the_org_import_keeps_reporting_paths(h: Harness) -> None:
         assert sam.reporting_path == f"{helene.id}/{mei.id}"
         assert helene.reporting_path == ""
     assert SupporterProfile is not None
+
+
+async def test_the_roster_cache_never_keeps_a_change_that_was_rolled_back(h: Harness) -> None:
+    assert "Grace Mensah" in suggested(await find(h, SAM))  # the roster is now cached
+    db = h.runtime.db
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as uow:
+            grace = await uow.people.by_email(GRACE.email)
+            assert grace is not None
+            [profile] = await uow.programs.supporters_of(grace.id)
+            profile.state = "revoked"
+            program = await uow.programs.get(profile.program_id)
+            assert program is not None
+            rows = await uow.support.on_offer(program.id, h.clock.now().date())
+            assert profile.id not in [r.profile_id for r in rows]  # seen inside
+            raise RuntimeError("roll it back")
+    assert "Grace Mensah" in suggested(await find(h, SAM))
+    await set_profile(db, GRACE.email, state="revoked")  # committed: gone at once
+    assert "Grace Mensah" not in suggested(await find(h, SAM))

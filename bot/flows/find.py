@@ -101,8 +101,7 @@ async def browse(turn: Turn) -> Sequence[Outbound]:
     pages = max(1, -(-len(shown) // PAGE))
     page = min(page, pages - 1)
     here = shown[page * PAGE:(page + 1) * PAGE]
-    s = support(turn)
-    out = [turn.reply(s.supporter_card(m, turn.lang)) for m in here]
+    out = [turn.reply(card) for card in await support(turn).cards(turn.uow, here, turn.lang)]
     out.append(turn.reply(_directory_card(turn, spec, topic, language, page, len(shown))))
     return out
 
@@ -252,7 +251,7 @@ async def _askable(turn: Turn, profile_id: int | None) -> Askable | list[Outboun
             buttons=(Button(_("My requests"), "menu.requests"),)))]
     seeker = await seeker_for(turn.uow, turn.person)
     whom = Candidate(profile.id, supporter.id, name_of(supporter), (), (), "", (), 0, 1,
-                     supporter.reporting_path)
+                     supporter.reporting_path)  # who they are is all conflicts look at
     if conflicted(seeker, whom) or not await turn.uow.support.is_offerable(
         profile.id, turn.now.date()
     ):
