@@ -95,8 +95,9 @@ async def housekeeping(db: Database, clock: Clock) -> None:
         outbox = await uow.outbox.purge_settled(now - timedelta(days=7), now - timedelta(days=30))
         # Who an escalation was about is kept a week after it settled, then forgotten.
         escalations = await uow.escalations.erase_subjects(now - timedelta(days=7))
+        returned = await uow.programs.resume_returned(now.date())
     log.info(
         "housekeeping",
         extra={"states": expired, "events": events, "due_work": done, "outbox": outbox,
-               "escalations": escalations},
+               "escalations": escalations, "supporters_back": returned},
     )

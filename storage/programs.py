@@ -66,6 +66,17 @@ class ProgramRepository:
         await self._session.flush()
         return profile
 
+    async def resume_returned(self, today: date) -> int:
+        """Supporters whose "away until" date has come are active again."""
+        returned = list(await self._session.scalars(
+            select(SupporterProfile).where(SupporterProfile.state == "paused",
+                                           SupporterProfile.paused_until.is_not(None),
+                                           SupporterProfile.paused_until <= today)
+        ))
+        for profile in returned:  # through the ORM, so the roster version moves
+            profile.state, profile.paused_until = "active", None
+        return len(returned)
+
     async def supporters_of(self, person_id: int) -> Sequence[SupporterProfile]:
         return (
             await self._session.scalars(

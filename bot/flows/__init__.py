@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import escalation
 from bot.crisis import TALK_ACTION
-from bot.flows import find, language, menu, preferences, privacy, requests, welcome
+from bot.flows import find, language, menu, preferences, privacy, profile, requests, welcome
 from bot.router import Router
 from bot.ui import CANCEL_ACTION
 
@@ -37,6 +37,17 @@ def build_router() -> Router:
     router.on_action("request.decline", requests.decline)
     router.on_action("request.withdraw", requests.withdraw)
     router.on_action("menu.requests", requests.my_requests)
+    for action, handler in (
+        ("profile.bio", profile.edit_bio), ("profile.savebio", profile.save_bio),
+        ("profile.topics", profile.topics), ("profile.topic", profile.topics),
+        ("profile.languages", profile.languages), ("profile.language", profile.languages),
+        ("profile.capacity", profile.capacity), ("profile.done", profile.done),
+        ("profile.hours", profile.hours), ("profile.slot", profile.hours),
+        ("profile.addslot", profile.add_slot), ("profile.saveslot", profile.save_slot),
+        ("profile.away", profile.away), ("profile.saveaway", profile.save_away),
+        ("profile.back", profile.back),
+    ):
+        router.on_action(action, handler)
     # Command words, English and French.
     router.on_command("welcome", ("hello", "hi", "start", "about", "bonjour", "salut",
                                   "a propos"), welcome.welcome)
@@ -52,6 +63,8 @@ def build_router() -> Router:
     # Announced in Slack's /peer and the manifest; their flows come with later work.
     router.on_command("find", ("find", "trouver", "find support", "trouver du soutien",
                                "support", "soutien"), find.find)
+    router.on_command("profile", ("profile", "my profile", "profil", "mon profil"),
+                      profile.show)
     router.on_command("requests", ("requests", "my requests", "demandes", "mes demandes"),
                       requests.my_requests)
     router.on_command("not-yet", ("buddy", "jumelage", "check in",
