@@ -24,11 +24,15 @@ from aiohttp import web
 from adapters.app import create_app
 from adapters.logs import configure_logging
 from adapters.runtime import cipher
+from bot.clock import SystemClock
 from bot.config import load_config
 from bot.demo import seed_demo
 from bot.errors import ConfigError
+from bot.i18n import Catalogs
 from bot.org_import import OrgImportError, import_org
+from bot.outbox import enqueue
 from bot.settings import Settings, check_slack, check_teams
+from bot.support import STATES, Support
 from storage.crypto import Cipher
 from storage.db import Database, DatabaseUnavailable, NotMigrated, redacted
 
@@ -93,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_seed_demo)
 
     sub.add_parser("gen-key", help="print a new PEERLINK_SECRET_KEY").set_defaults(run=_gen_key)
+
+    supporter = sub.add_parser("supporter", help="suspend, revoke or reinstate a supporter "
+                               "(their waiting seekers are offered others)")
+    supporter.add_argument("email")
+    supporter.add_argument("--program", required=True, metavar="KEY",
+                           help="the program key, e.g. peer_support")
+    supporter.add_argument("--state", required=True, choices=STATES)
+    supporter.set_defaults(run=_supporter)
 
     manifest = sub.add_parser("manifest", help="print the Slack or Teams app manifest for "
                               "your URL, or write the Teams app package")
@@ -202,6 +214,35 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return _run(_with_db(settings, seed))
+
+
+def _supporter(args: argparse.Namespace, settings: Settings) -> int:
+    async def change(db: Database) -> int:
+        config = load_config(settings.config_path)
+        await db.check_migrated()
+        async with db.transaction() as uow:
+            person = await uow.people.by_email(args.email.strip())
+            program = await uow.programs.by_key(args.program)
+            if person is None or program is None:
+                print(f"peerlink: no {'person' if person is None else 'program'} "
+                      f"{args.email if person is None else args.program!r}", file=sys.stderr)
+                return EXIT_USAGE
+            profile = next((p for p in await uow.programs.supporters_of(person.id)
+                            if p.program_id == program.id), None)
+            if profile is None:
+                print(f"peerlink: {args.email} is not a supporter in {args.program}",
+                      file=sys.stderr)
+                return EXIT_USAGE
+            now = SystemClock().now()
+            messages = await Support(config, Catalogs()).set_state(uow, profile, args.state,
+                                                                   now)
+            await enqueue(uow, f"cli|supporter|{profile.id}|{args.state}|{now.isoformat()}",
+                          messages, now)
+        print(f"{args.email} is now {args.state} in {args.program}; "
+              f"{len({m.person_id for m in messages})} waiting seeker(s) offered others")
+        return 0
+
+    return _run(_with_db(settings, change))
 
 
 def _gen_key(_args: argparse.Namespace, _settings: Settings) -> int:

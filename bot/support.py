@@ -32,7 +32,7 @@ from bot.ui import Button, Card, Fact
 from storage.db import UnitOfWork
 from storage.duework import ClaimedWork
 from storage.models import Person, Program, SupporterProfile, SupportRequest
-from storage.support import EXPIRED, OPEN, ProfileText
+from storage.support import CLOSED, EXPIRED, OPEN, ProfileText
 
 log = logging.getLogger("peerlink.support")
 
@@ -41,6 +41,8 @@ ACCEPT, DECLINE, WITHDRAW = "request.accept", "request.decline", "request.withdr
 REMIND, EXPIRE = "request.remind", "request.expire"
 REMINDERS = (timedelta(hours=24), timedelta(hours=48))
 SUGGESTIONS = 3
+# What the program office sets; "paused" is the supporter's own (bot/flows/profile.py).
+STATES = ("active", "suspended", "revoked")
 
 
 def lang_of(person: Person) -> str:
@@ -241,6 +243,38 @@ class Support:
         if profile is None or seeker is None or supporter is None or spec is None:
             return None
         return seeker, supporter, profile, spec
+
+    async def set_state(self, uow: UnitOfWork, profile: SupporterProfile, state: str,
+                        now: datetime) -> list[Outbound]:
+        """A program-office decision: active, suspended (temporary) or revoked.
+
+        Suspended and revoked supporters leave the directory at once; each seeker waiting
+        on them is told kindly (never why) and offered others.
+        """
+        if state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}")
+        profile.state = state
+        if state == "active":
+            profile.paused_until = None
+            return []
+        out: list[Outbound] = []
+        for request in await uow.support.of_supporter([profile.id], (OPEN,)):
+            if not await uow.support.settle(request.id, CLOSED, now):
+                continue
+            await cancel_timers(uow, request)
+            parties = await self.parties(uow, request)
+            if parties is None:
+                continue
+            seeker, supporter, _profile, spec = parties
+            _ = self.catalogs.gettext(lang_of(seeker))
+            lead = _("{name} can no longer take new requests, so your request is closed. "
+                     "That is not about you. Here are others who could help.").format(
+                name=name_of(supporter))
+            out += await self.suggestions(uow, seeker, spec, now, lead=lead,
+                                          exclude=[profile.id])
+        log.info("supporter state changed", extra={"profile_id": profile.id, "state": state,
+                                                    "requests_closed": len(out) > 0})
+        return out
 
     def due_handlers(self) -> dict[str, DueHandler]:
         return {REMIND: self.remind, EXPIRE: self.expire}

@@ -31,6 +31,7 @@ from storage.sql import insert_ignoring_conflicts
 
 OPEN, ACCEPTED, DECLINED, EXPIRED, WITHDRAWN = (
     "open", "accepted", "declined", "expired", "withdrawn")
+CLOSED = "closed"  # by the program office: the supporter was suspended or revoked
 
 
 Slot = tuple[str, str, str]  # (day, start, end) as stored: ("mon", "09:00", "12:00")

@@ -416,3 +416,23 @@ def test_import_org_creates_then_updates(migrated: Db, tmp_path: Path) -> None:
     bad.write_text(BAD_CSV, encoding="utf-8")
     assert run(migrated.env, "import-org", str(bad)).code == 1
     assert person_count(migrated.path) == 2
+
+
+def test_supporter_state_changes_from_the_command_line(migrated: Db) -> None:
+    assert run(migrated.env, "seed-demo").code == 0
+    revoked = run(migrated.env, "supporter", "grace.mensah@example.com",
+                  "--program", "peer_support", "--state", "revoked")
+    assert revoked.code == 0, revoked
+    assert "grace.mensah@example.com is now revoked in peer_support" in revoked.stdout
+    again = run(migrated.env, "supporter", "grace.mensah@example.com",
+                "--program", "peer_support", "--state", "active")
+    assert again.code == 0, again
+    for args, message in (
+        (("nobody@example.com", "--program", "peer_support"), "no person"),
+        (("grace.mensah@example.com", "--program", "nope"), "no program"),
+        (("grace.mensah@example.com", "--program", "buddy"), "is not a supporter in buddy"),
+    ):
+        failed = run(migrated.env, "supporter", *args, "--state", "suspended")
+        assert failed.code == 2 and message in failed.stderr, failed
+    assert run(migrated.env, "supporter", "grace.mensah@example.com", "--program",
+               "peer_support", "--state", "paused").code == 2  # the supporter's own choice

@@ -15,7 +15,8 @@ from bot.config import load_config
 from bot.demo import seed_demo
 from bot.matching import Candidate, Seeker, conflicted, rank
 from bot.messages import Priority
-from bot.support import add_working_days, program_row
+from bot.outbox import enqueue
+from bot.support import Support, add_working_days, program_row
 from bot.ui import Button, Card
 from storage.db import Database
 from storage.models import Person, SupporterProfile, SupportRequest
@@ -499,3 +500,32 @@ async def test_the_roster_cache_never_keeps_a_change_that_was_rolled_back(h: Har
     assert "Grace Mensah" in suggested(await find(h, SAM))
     await set_profile(db, GRACE.email, state="revoked")  # committed: gone at once
     assert "Grace Mensah" not in suggested(await find(h, SAM))
+
+
+async def test_a_revoked_supporters_waiting_seekers_are_told_kindly_and_offered_others(
+    h: Harness,
+) -> None:
+    mark = len(h.sender.deliveries)
+    await ask(h, SAM, "Grace Mensah")
+    card = request_card(h, GRACE, mark)
+    before = len(h.sender.deliveries)
+    async with h.runtime.db.transaction() as uow:
+        grace = await uow.people.by_email(GRACE.email)
+        assert grace is not None
+        [profile] = await uow.programs.supporters_of(grace.id)
+        support = Support(h.runtime.engine.services.config, h.runtime.engine.services.catalogs)
+        messages = await support.set_state(uow, profile, "revoked", h.clock.now())
+        await enqueue(uow, "test|revoke", messages, h.clock.now())
+    await h.runtime.worker.drain()
+    told = h.inbox(SAM, before)
+    assert "Grace Mensah can no longer take new requests, so your request is closed. " \
+           "That is not about you." in told.card(0).text
+    assert suggested(told) == ["Camille Bernard"]
+    assert "revoked" not in told.text().lower()  # never why
+    assert [r.status for r in await requests(h.runtime.db)] == ["closed"]
+    late = await h.press(button(card, "request.accept"), as_=GRACE)
+    assert late.text() == "This request is closed. Nothing was changed."
+    assert suggested(await find(h, SAM)) == ["Camille Bernard"]
+    quiet = len(h.sender.deliveries)
+    await h.tick(timedelta(days=5))  # its reminders and expiry were cancelled
+    assert not h.inbox(SAM, quiet) and not h.inbox(GRACE, quiet)

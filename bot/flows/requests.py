@@ -28,7 +28,7 @@ from bot.support import (
 from bot.turn import Turn
 from bot.ui import Button, Card, Fact
 from storage.models import Person, SupportRequest
-from storage.support import ACCEPTED, DECLINED, EXPIRED, OPEN, WITHDRAWN
+from storage.support import ACCEPTED, CLOSED, DECLINED, EXPIRED, OPEN, WITHDRAWN
 
 _NOTE = "New message from Peerlink"
 
@@ -52,6 +52,7 @@ def _closed(turn: Turn, request: SupportRequest) -> Outbound:
         DECLINED: _("This request was already declined. Nothing was changed."),
         EXPIRED: _("This request expired. Nothing was changed."),
         WITHDRAWN: _("This request was withdrawn. Nothing was changed."),
+        CLOSED: _("This request is closed. Nothing was changed."),
     }.get(request.status, _("This request is closed. Nothing was changed."))
     return turn.reply(Card(text=text))
 
