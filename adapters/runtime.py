@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.metrics import Metrics
+from bot.buddy import Buddies
 from bot.clock import Clock, SystemClock
 from bot.config import ProgramConfig, load_config
 from bot.crisis import CrisisScreen, load_lexicon
@@ -76,6 +77,7 @@ def build_runtime(
     engine = Engine(db, services, on_enqueued=worker.wake, metrics=metrics, direct=senders)
     handlers = {**OnCall(services.config, services.catalogs).due_handlers(),
                 **Support(services.config, services.catalogs).due_handlers(),
+                **Buddies(services.config, services.catalogs).due_handlers(),
                 **(due_handlers or {})}
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake

@@ -8,8 +8,9 @@ conflict-of-interest rules have something to exclude.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
+from bot.buddy import schedule_buddy_offers
 from bot.config import ProgramConfig
 from storage.db import Database, UnitOfWork
 from storage.models import Program
@@ -207,7 +208,7 @@ SUPPORTERS: tuple[DemoSupporter, ...] = (
 )
 
 
-async def seed_demo(db: Database, config: ProgramConfig) -> int:
+async def seed_demo(db: Database, config: ProgramConfig, now: datetime | None = None) -> int:
     """Load the demo org, its program office and supporters; returns people created.
 
     Safe to run again: people are upserted by email and existing profiles are kept.
@@ -215,6 +216,8 @@ async def seed_demo(db: Database, config: ProgramConfig) -> int:
     async with db.transaction() as uow:
         programs = await _ensure_programs(uow, config)
         created, _updated = await uow.people.upsert_org(PEOPLE)
+        joiners = await uow.people.by_emails([p.email for p in PEOPLE if p.start_date])
+        await schedule_buddy_offers(uow, list(joiners.values()), now or datetime.now(UTC))
         office = await uow.people.by_email(PROGRAM_OFFICE)
         if office is not None:
             office.program_office = True

@@ -22,7 +22,7 @@ from bot.errors import TemporarilyUnavailable
 from bot.escalation import escalate_for_crisis
 from bot.failsafe import Failsafe
 from bot.flows.menu import menu_card
-from bot.flows.welcome import welcome
+from bot.flows.welcome import GREETINGS, welcome
 from bot.i18n import Catalogs, negotiate
 from bot.logcontext import bind_correlation_id, correlation_id
 from bot.messages import Author, Inbound, Outbound, Platform
@@ -155,7 +155,7 @@ class Engine:
                 route_name = route.name
                 outbound = list(await route.handler(turn))
                 if turn.person.welcomed_at is None:
-                    if route.handler is not welcome:
+                    if route.handler not in GREETINGS:
                         greeting = await welcome(turn)
                         outbound = [*greeting, *self._unless_fallback(route_name, outbound)]
                     turn.person.welcomed_at = now

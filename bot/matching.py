@@ -11,7 +11,7 @@ the same question always gets the same answer.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -60,6 +60,10 @@ class Offer(Protocol):
     def capacity(self) -> int: ...
     @property
     def reporting_path(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def location(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class Candidate:
     load: int
     capacity: int
     reporting_path: str = ""
+    department: str = ""
+    location: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,8 +151,10 @@ def rank(
     topic: str = "",
     now: datetime,
     limit: int | None = None,
+    where: Callable[[Offer, int], bool] | None = None,
 ) -> list[Match]:
-    """Every offerable candidate (or the best ``limit``), best first.
+    """Every offerable candidate (or the best ``limit``), best first; ``where`` (the
+    candidate, minutes of shared working hours) narrows them further.
 
     Each candidate's rank is packed into one integer (see ``_score``), so ranking
     thousands allocates no tuples (which would wake the garbage collector); only the
@@ -160,6 +168,8 @@ def rank(
         if c.load >= c.capacity or rules.exclude(c):
             continue
         minutes = _overlap(mine, _utc_week(c.timezone, windows(c.availability), week))
+        if where is not None and not where(c, minutes):
+            continue
         scores.append(_score(seeker.lang not in c.languages,
                              not (topic and topic in c.topics), minutes,
                              c.load, c.capacity, c.profile_id, index))

@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TextIO
 
 from bot import org_fields as fields
+from bot.buddy import schedule_buddy_offers
 from storage.db import Database
 from storage.people import OrgRecord
 
@@ -290,6 +291,7 @@ async def import_org(
     stream: TextIO,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = 500,
+    now: datetime | None = None,
 ) -> ImportResult:
     """Validate the whole file, then upsert it in one transaction, in batches.
 
@@ -305,8 +307,12 @@ async def import_org(
     async with db.transaction() as uow:
         for start in range(0, len(records), batch_size):
             batch = records[start : start + batch_size]
-            batch_created, batch_updated = await uow.people.upsert_org(batch)
+            batch_created, batch_updated = await uow.people.upsert_org(
+                batch, refresh_paths=False)
             created, updated = created + batch_created, updated + batch_updated
             if progress is not None:
                 progress(start + len(batch), len(records))
+        await uow.people.refresh_reporting_paths()
+        joiners = await uow.people.by_emails([r.email for r in records if r.start_date])
+        await schedule_buddy_offers(uow, list(joiners.values()), now or datetime.now(UTC))
     return ImportResult(created=created, updated=updated)

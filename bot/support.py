@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,7 +25,7 @@ from babel import Locale
 
 from bot.config import ProgramConfig, ProgramSpec
 from bot.i18n import Catalogs, Gettext, negotiate
-from bot.matching import Match, Seeker, rank
+from bot.matching import Match, Offer, Seeker, rank
 from bot.messages import Outbound, Priority
 from bot.scheduling import DueHandler
 from bot.ui import Button, Card, Fact
@@ -100,6 +100,7 @@ async def seeker_for(uow: UnitOfWork, person: Person) -> Seeker:
 async def matches_for(
     uow: UnitOfWork, person: Person, program: Program, now: datetime, *, topic: str = "",
     exclude: Sequence[int] = (), limit: int | None = None,
+    where: Callable[[Offer, int], bool] | None = None,
 ) -> list[Match]:
     """Everyone this person may be offered in this program (or the best ``limit``), best
     first; ``exclude`` leaves out supporter profiles (one who just declined)."""
@@ -107,7 +108,7 @@ async def matches_for(
     if exclude:
         seeker = dataclasses.replace(seeker, hidden=seeker.hidden | set(exclude))
     rows = await uow.support.on_offer(program.id, now.date())
-    return rank(seeker, rows, topic=topic, now=now, limit=limit)
+    return rank(seeker, rows, topic=topic, now=now, limit=limit, where=where)
 
 
 @dataclass(frozen=True)
@@ -165,13 +166,14 @@ class Support:
     async def suggestions(
         self, uow: UnitOfWork, person: Person, spec: ProgramSpec, now: datetime, *,
         lead: str = "", topic: str = "", exclude: Sequence[int] = (),
+        where: Callable[[Offer, int], bool] | None = None, intro: str = "",
     ) -> list[Outbound]:
         """The best three for this person, each with why, then a way to browse them all."""
         lang = lang_of(person)
         _ = self.catalogs.gettext(lang)
         program = await program_row(uow, spec)
         best = await matches_for(uow, person, program, now, topic=topic, exclude=exclude,
-                                 limit=SUGGESTIONS)
+                                 limit=SUGGESTIONS, where=where)
         note = _("New message from Peerlink")
         browse = Button(_("Browse the directory"), "find.browse", f"{spec.key}|||0")
         if not best:
@@ -180,8 +182,8 @@ class Support:
             return [Outbound(person.id, Card(text="\n\n".join(filter(None, [lead, text])),
                                              buttons=(Button(_("Find support"), "menu.find"),)),
                              note, Priority.REPLY, lang=lang)]
-        intro = _("Suggested for you in {program}. Ask one of them to connect, or browse "
-                  "everyone available.").format(program=spec.name(lang))
+        intro = intro or _("Suggested for you in {program}. Ask one of them to connect, or "
+                           "browse everyone available.").format(program=spec.name(lang))
         head = Outbound(person.id, Card(text="\n\n".join(filter(None, [lead, intro]))), note,
                         Priority.REPLY, lang=lang)
         cards = [Outbound(person.id, card, note, Priority.REPLY, lang=lang)

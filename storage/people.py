@@ -197,10 +197,14 @@ class PeopleRepository:
         )
         return {email: boss or "" for email, boss in rows if email}
 
-    async def upsert_org(self, records: Sequence[OrgRecord]) -> tuple[int, int]:
+    async def upsert_org(
+        self, records: Sequence[OrgRecord], *, refresh_paths: bool = True
+    ) -> tuple[int, int]:
         """Create or update people from org data; managers linked in a second pass.
 
-        Returns (created, updated). The caller validated the whole batch first.
+        Returns (created, updated). The caller validated the whole batch first. An import
+        in batches passes ``refresh_paths=False`` and calls :meth:`refresh_reporting_paths`
+        once at the end.
         """
         emails = [r.email for r in records]
         known = {
@@ -230,7 +234,8 @@ class PeopleRepository:
             boss = known.get(r.manager_email) if r.manager_email else None
             known[r.email].manager_id = boss.id if boss else None
         await self._session.flush()
-        await self.refresh_reporting_paths()
+        if refresh_paths:
+            await self.refresh_reporting_paths()
         return created, len(records) - created
 
     async def refresh_reporting_paths(self) -> int:

@@ -51,6 +51,8 @@ class OfferRow:
     capacity: int
     timezone: str
     reporting_path: str
+    department: str
+    location: str
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ _OFFER_COLUMNS = (
     cast(SupporterProfile.availability, Text),
     SupporterProfile.load, SupporterProfile.capacity,
     func.coalesce(func.nullif(Person.timezone, ""), Person.org_timezone),
-    Person.reporting_path,
+    Person.reporting_path, Person.department, Person.location,
 )
 
 

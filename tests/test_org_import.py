@@ -388,12 +388,13 @@ async def test_a_failure_midway_writes_nothing(
     real_upsert = PeopleRepository.upsert_org
     calls = 0
 
-    async def fail_second_batch(self: PeopleRepository, records: list[OrgRecord]) -> Any:
+    async def fail_second_batch(self: PeopleRepository, records: list[OrgRecord],
+                                **options: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 2:
             raise RuntimeError("disk full")
-        return await real_upsert(self, records)
+        return await real_upsert(self, records, **options)
 
     monkeypatch.setattr(PeopleRepository, "upsert_org", fail_second_batch)
 

@@ -17,7 +17,7 @@ def build_router() -> Router:
     router.on_action(escalation.DEBRIEF_ACTION, escalation.ask_debrief)
     router.on_action("welcome.ack", welcome.acknowledge)
     # Platform events: a new joiner, a mention in a shared space.
-    router.on_action("app.joined", welcome.welcome)
+    router.on_action("app.joined", welcome.joined)
     router.on_action("app.mentioned", menu.mentioned)
     router.on_action("menu.help", menu.show_help)
     router.on_action("menu.about", welcome.welcome)

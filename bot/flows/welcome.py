@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.buddy import schedule_on_join
 from bot.flows.menu import menu_card
 from bot.i18n import LANGUAGE_NAMES
 from bot.messages import Outbound
@@ -64,6 +65,17 @@ async def welcome(turn: Turn) -> Sequence[Outbound]:
         ),
     )
     return [turn.reply(card, notification=_("Welcome to Peerlink"))]
+
+
+async def joined(turn: Turn) -> Sequence[Outbound]:
+    """A platform says this person just joined the workplace: the welcome now, and a
+    buddy offer soon after (once; bot/buddy.py)."""
+    await schedule_on_join(turn.uow, turn.person, turn.now)
+    return await welcome(turn)
+
+
+# Handlers whose answer is the welcome: the engine adds no second one at first contact.
+GREETINGS = (welcome, joined)
 
 
 async def acknowledge(turn: Turn) -> Sequence[Outbound]:
