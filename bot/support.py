@@ -175,7 +175,7 @@ class Support:
         best = await matches_for(uow, person, program, now, topic=topic, exclude=exclude,
                                  limit=SUGGESTIONS, where=where)
         note = _("New message from Peerlink")
-        browse = Button(_("Browse the directory"), "find.browse", f"{spec.key}|||0")
+        browse = Button(_("Browse the directory"), "find.browse", f"{spec.key}||||0")
         if not best:
             text = _("Nobody in {program} can take a new request right now. Please try again "
                      "in a few days, or look at another program.").format(program=spec.name(lang))

@@ -131,7 +131,7 @@ async def test_suggestions_are_the_best_three_with_their_reasons(h: Harness) -> 
                                       "has room for someone new")
     assert facts["Languages"] == "English"
     assert facts["Helps with"] == "Grief and loss, Life events, Conflict at work, Stress"
-    assert replies.button("find.browse").value == "peer_support|||0"
+    assert replies.button("find.browse").value == "peer_support||||0"
     again = await find(h, SAM)
     assert suggested(again) == suggested(replies)  # deterministic
 
@@ -187,7 +187,7 @@ async def test_declared_conflicts_work_both_ways(h: Harness) -> None:
 
 async def test_the_directory_pages_and_filters(h: Harness) -> None:
     for n in range(6):
-        who = await h.person(f"Zed {n}", email=f"zed{n}@example.com")
+        who = await h.person(f"Zed {n}", email=f"zed{n}@example.com", timezone="Asia/Tokyo")
         await add_supporter(h, who, topics=["grief"] if n % 2 else ["stress"],
                             languages=["fr"] if n == 0 else ["en"])
     first = await h.press(Button("", "find.browse", "peer_support|||0"), as_=SAM)
@@ -201,8 +201,12 @@ async def test_the_directory_pages_and_filters(h: Harness) -> None:
     topic = next(o for o in nav.selects[0].options if o.label == "Grief and loss")
     grief = await h.press(Button("", "find.browse", topic.value), as_=SAM)
     assert suggested(grief) == ["Grace Mensah", "Zed 1", "Zed 3", "Zed 5"]
-    french = await h.press(Button("", "find.browse", "peer_support||fr|0"), as_=SAM)
+    french = await h.press(Button("", "find.browse", "peer_support||fr|0|0"), as_=SAM)
     assert suggested(french) == ["Camille Bernard", "Zed 0"]
+    # The Zeds are free on Tuesdays 10:00-12:00 in Tokyo: Monday night for Sam in Toronto.
+    hours = next(o for o in nav.selects[2].options if o.label == "Shares my working hours")
+    shared = await h.press(Button("", "find.browse", hours.value), as_=SAM)
+    assert suggested(shared) == ["Camille Bernard", "Grace Mensah"]
     for odd in ("peer_support|nope|xx|999999", "peer_support|||-1", "|||"):
         replies = await h.press(Button("", "find.browse", odd), as_=SAM)
         assert replies.card().title in ("Directory", "Peerlink")
@@ -529,3 +533,29 @@ async def test_a_revoked_supporters_waiting_seekers_are_told_kindly_and_offered_
     quiet = len(h.sender.deliveries)
     await h.tick(timedelta(days=5))  # its reminders and expiry were cancelled
     assert not h.inbox(SAM, quiet) and not h.inbox(GRACE, quiet)
+
+
+async def test_every_card_of_finding_support_renders_on_every_platform(h: Harness) -> None:
+    """Suggestions, the directory (three selects), the request and its answers, the
+    profile: Slack's Block Kit (checked by slack_sdk), Teams' Adaptive Cards, the web."""
+    from adapters.slack.render import render_message, render_modal
+    from adapters.teams.render import render_card
+    from adapters.web.render import render_html
+    from bot.ui import Form
+
+    mark = len(h.sender.deliveries)
+    await find(h, SAM)
+    await h.press(Button("", "find.browse", "peer_support||||0"), as_=SAM)
+    await ask(h, SAM, "Grace Mensah", "Some context, with <b>markup</b> & *stars*.")
+    await h.press(button(request_card(h, GRACE, mark), "request.accept"), as_=GRACE)
+    await h.send("profile", as_=GRACE)
+    for lang_who in (SAM, GRACE):
+        await h.send("mes demandes", as_=lang_who)
+    bodies = [d.body for d in h.sender.deliveries[mark:]]
+    assert len(bodies) > 10
+    for body in bodies:
+        assert render_message(body)
+        assert render_card(body)
+        assert render_html(body)
+        if isinstance(body, Form):
+            assert render_modal(body)

@@ -16,11 +16,12 @@ works and nothing is kept between pages.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from bot.config import ProgramSpec
 from bot.flows.menu import not_understood, stale_card
 from bot.i18n import SUPPORTED, Gettext
-from bot.matching import Candidate, conflicted
+from bot.matching import MIN_SHARED_HOURS, Candidate, Match, conflicted
 from bot.messages import Outbound
 from bot.support import (
     Support,
@@ -79,62 +80,93 @@ async def choose_program(turn: Turn) -> Sequence[Outbound]:
     return await support(turn).suggestions(turn.uow, turn.person, spec, turn.now)
 
 
+@dataclass(frozen=True)
+class Filters:
+    """A directory page and its filters, as carried in button values:
+    "program|topic|language|hours|page" (hours: "1" for shared working hours only)."""
+
+    program: str
+    topic: str = ""
+    language: str = ""
+    shared_hours: bool = False
+    page: int = 0
+
+    @classmethod
+    def parse(cls, turn: Turn, value: str) -> Filters:
+        program, topic, language, hours, page = [*value.split("|"), "", "", "", "", ""][:5]
+        return cls(
+            program=program,
+            topic=topic if turn.config.topic(topic) else "",
+            language=language if language in SUPPORTED else "",
+            shared_hours=hours == "1",
+            page=int(page) if page.isdigit() and len(page) < 6 else 0,
+        )
+
+    def value(self, *, topic: str | None = None, language: str | None = None,
+              shared_hours: bool | None = None, page: int = 0) -> str:
+        """These filters with some changed (the page starts again unless given)."""
+        hours = self.shared_hours if shared_hours is None else shared_hours
+        return "|".join((self.program, self.topic if topic is None else topic,
+                         self.language if language is None else language,
+                         str(int(hours)), str(page)))
+
+    def keeps(self, match: Match) -> bool:
+        c = match.candidate
+        return ((not self.topic or self.topic in c.topics)
+                and (not self.language or self.language in c.languages)
+                and (not self.shared_hours or match.shared_hours >= MIN_SHARED_HOURS))
+
+
 async def browse(turn: Turn) -> Sequence[Outbound]:
-    """A page of the directory: value "program|topic|language|page"."""
-    value = turn.inbound.action.value if turn.inbound.action else ""
-    parts = ([*value.split("|"), "", "", "", ""])[:4]
-    spec = _spec(turn, parts[0])
-    topic = parts[1] if turn.config.topic(parts[1]) else ""
-    language = parts[2] if parts[2] in SUPPORTED else ""
-    page = int(parts[3]) if parts[3].isdigit() and len(parts[3]) < 6 else 0
+    """A page of the directory (see :class:`Filters`), sorted by name."""
+    filters = Filters.parse(turn, turn.inbound.action.value if turn.inbound.action else "")
+    spec = _spec(turn, filters.program)
     if spec is None:
         return await not_understood(turn)
-    _ = turn.gettext
     if spec.leaders_only and not await is_leader(turn.uow, turn.person):
         return await choose_program(turn)
     program = await program_row(turn.uow, spec)
     everyone = await matches_for(turn.uow, turn.person, program, turn.now)
-    shown = [m for m in everyone
-             if (not topic or topic in m.candidate.topics)
-             and (not language or language in m.candidate.languages)]
-    shown.sort(key=lambda m: (m.candidate.name.casefold(), m.candidate.profile_id))
+    shown = sorted((m for m in everyone if filters.keeps(m)),
+                   key=lambda m: (m.candidate.name.casefold(), m.candidate.profile_id))
     pages = max(1, -(-len(shown) // PAGE))
-    page = min(page, pages - 1)
-    here = shown[page * PAGE:(page + 1) * PAGE]
+    filters = replace(filters, page=min(filters.page, pages - 1))
+    here = shown[filters.page * PAGE:(filters.page + 1) * PAGE]
     out = [turn.reply(card) for card in await support(turn).cards(turn.uow, here, turn.lang)]
-    out.append(turn.reply(_directory_card(turn, spec, topic, language, page, len(shown))))
+    out.append(turn.reply(_directory_card(turn, spec, filters, len(shown))))
     return out
 
 
-def _directory_card(turn: Turn, spec: ProgramSpec, topic: str, language: str, page: int,
-                    total: int) -> Card:
+def _directory_card(turn: Turn, spec: ProgramSpec, f: Filters, total: int) -> Card:
     _ = turn.gettext
-    key = spec.key
     if total:
-        first, last = page * PAGE + 1, min((page + 1) * PAGE, total)
+        first, last = f.page * PAGE + 1, min((f.page + 1) * PAGE, total)
         text = _("{program}: supporters {first} to {last} of {total}.").format(
             program=spec.name(turn.lang), first=first, last=last, total=total)
     else:
         text = _("Nobody in {program} matches these filters right now.").format(
             program=spec.name(turn.lang))
     buttons = []
-    if page > 0:
-        buttons.append(Button(_("Previous"), "find.browse", f"{key}|{topic}|{language}|{page-1}"))
-    if (page + 1) * PAGE < total:
-        buttons.append(Button(_("Next"), "find.browse", f"{key}|{topic}|{language}|{page+1}"))
-    buttons.append(Button(_("Suggestions"), "find.program", key))
-    topics = (Option(_("Any topic"), f"{key}||{language}|0"),
-              *(Option(t.name(turn.lang), f"{key}|{t.key}|{language}|0")
+    if f.page > 0:
+        buttons.append(Button(_("Previous"), "find.browse", f.value(page=f.page - 1)))
+    if (f.page + 1) * PAGE < total:
+        buttons.append(Button(_("Next"), "find.browse", f.value(page=f.page + 1)))
+    buttons.append(Button(_("Suggestions"), "find.program", f.program))
+    topics = (Option(_("Any topic"), f.value(topic="")),
+              *(Option(t.name(turn.lang), f.value(topic=t.key))
                 for t in turn.config.topics))
-    languages = (Option(_("Any language"), f"{key}|{topic}||0"),
-                 *(Option(language_name(code, turn.lang), f"{key}|{topic}|{code}|0")
+    languages = (Option(_("Any language"), f.value(language="")),
+                 *(Option(language_name(code, turn.lang), f.value(language=code))
                    for code in SUPPORTED))
+    hours = (Option(_("Any working hours"), f.value(shared_hours=False)),
+             Option(_("Shares my working hours"), f.value(shared_hours=True)))
     return Card(
         title=_("Directory"),
         text=text,
         buttons=tuple(buttons),
         selects=(Select("find.browse", _("Topic"), topics),
-                 Select("find.browse", _("Language"), languages)),
+                 Select("find.browse", _("Language"), languages),
+                 Select("find.browse", _("Working hours"), hours)),
     )
 
 
