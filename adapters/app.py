@@ -18,6 +18,7 @@ from bot.clock import SystemClock
 from bot.delivery import PlatformSender
 from bot.escalation import on_call_status
 from bot.logcontext import bind_correlation_id
+from bot.meetings import Meetings
 from bot.messages import Platform
 from bot.scheduling import housekeeping
 from bot.settings import Settings
@@ -40,6 +41,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/invites/{uid}.ics", _invite)
     web_sender = runtime.senders.get(Platform.WEB)
     if settings.web_chat and isinstance(web_sender, WebSender):
         setup_web_chat(
@@ -131,6 +133,27 @@ async def _healthz(request: web.Request) -> web.Response:
             checks.update(health())
     degraded = any(v not in ("up", "ok") for v in checks.values())
     return web.json_response({"status": "degraded" if degraded else "ok", **checks})
+
+
+async def _invite(request: web.Request) -> web.Response:
+    """A meeting's calendar invite, for the person whose signed link this is."""
+    runtime = request.app[RUNTIME]
+    uid = request.match_info["uid"]
+    person, signature = request.query.get("p", ""), request.query.get("s", "")
+    if not person.isdigit() or len(person) > 12 or len(uid) > 64 or len(signature) > 64:
+        raise web.HTTPNotFound()
+    services = runtime.engine.services
+    async with runtime.db.transaction() as uow:
+        body = await Meetings(services.config, services.catalogs).invite_file(
+            uow, uid, int(person), signature, runtime.clock.now())
+    if body is None:
+        raise web.HTTPNotFound()
+    method = "CANCEL" if b"METHOD:CANCEL" in body else "REQUEST"
+    return web.Response(body=body, headers={
+        "Content-Type": f"text/calendar; charset=utf-8; method={method}",
+        "Content-Disposition": 'attachment; filename="invite.ics"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+    })
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -82,6 +82,9 @@ def _card(card: Card, width: int, first: int = 1) -> tuple[str, list[Choice]]:
     choices: list[Choice] = []
     labels: list[str] = []
     for button in card.buttons:
+        if button.url:  # a link is shown, not numbered: the terminal can't open it
+            lines.append(f"{button.label}: {button.url}")
+            continue
         choices.append(Choice(button.action, button.value))
         labels.append(button.label)
     for select in card.selects:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -20,6 +21,7 @@ from bot.errors import ConfigError
 from bot.escalation import OnCall
 from bot.flows import build_router
 from bot.i18n import Catalogs
+from bot.meetings import Meetings
 from bot.messages import Platform
 from bot.outbox_worker import OutboxWorker, WorkerOptions
 from bot.router import Router
@@ -67,7 +69,9 @@ def build_runtime(
         metrics=metrics,
     )
     services = EngineServices(
-        config=config or load_config(settings.config_path),
+        config=dataclasses.replace(
+            config or load_config(settings.config_path),
+            public_url=settings.public_url or f"http://127.0.0.1:{settings.port}"),
         catalogs=Catalogs(),
         router=router or build_router(),
         screen=CrisisScreen(load_lexicon(settings.crisis_lexicon_dir)),
@@ -78,6 +82,7 @@ def build_runtime(
     handlers = {**OnCall(services.config, services.catalogs).due_handlers(),
                 **Support(services.config, services.catalogs).due_handlers(),
                 **Buddies(services.config, services.catalogs).due_handlers(),
+                **Meetings(services.config, services.catalogs).due_handlers(),
                 **(due_handlers or {})}
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake

@@ -164,6 +164,8 @@ class ProgramConfig:
     crisis_fallback: CountryLines = CountryLines(emergency="", lines=())
     escalation: EscalationConfig = EscalationConfig()
     topics: tuple[Topic, ...] = ()
+    # Not content: where browsers reach this server, from PEERLINK_PUBLIC_URL at start.
+    public_url: str = "http://127.0.0.1:3978"
 
     def program(self, key: str) -> ProgramSpec | None:
         return next((p for p in self.programs if p.key == key), None)

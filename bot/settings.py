@@ -18,6 +18,8 @@ class Settings:
     database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     host: str = "127.0.0.1"
     port: int = 3978
+    # Where people's browsers reach this server (calendar invites are links to it).
+    public_url: str = ""
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
     config_path: Path | None = None
     crisis_lexicon_dir: Path | None = None  # a program office's extra crisis lexicon files
@@ -70,6 +72,7 @@ class Settings:
             database_url=database_url(env.get("DATABASE_URL", "")),
             host=env.get("PEERLINK_HOST", "").strip() or "127.0.0.1",
             port=_int(env, "PORT", 3978, 1, 65535),
+            public_url=_public_url(env.get("PEERLINK_PUBLIC_URL", "")),
             secret_keys=keys,
             config_path=Path(config) if config else None,
             crisis_lexicon_dir=Path(lexicon_dir) if lexicon_dir else None,
@@ -153,6 +156,15 @@ def check_teams(settings: Settings) -> Settings:
             f"{settings.microsoft_app_type}"
         )
     return settings
+
+
+def _public_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if url and not (url.startswith("https://") or url.startswith("http://127.0.0.1")
+                    or url.startswith("http://localhost")):
+        raise ConfigError("PEERLINK_PUBLIC_URL must be an https:// address (or http://127.0.0.1 "
+                          "for a local try)")
+    return url
 
 
 def database_url(raw: str) -> str:

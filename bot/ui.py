@@ -26,12 +26,17 @@ class Fact:
 
 @dataclass(frozen=True)
 class Button:
-    """Presses send ``Action(id=action, value=value)`` back to the engine."""
+    """Presses send ``Action(id=action, value=value)`` back to the engine.
+
+    With ``url`` (an https, or a loopback http, address the engine built) it is a link
+    instead: it opens the address and sends nothing back.
+    """
 
     label: str
     action: str
     value: str = ""
     style: ButtonStyle = "default"
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,11 +159,15 @@ def from_dict(data: Mapping[str, Any]) -> Body:
 
 
 def _button_dict(b: Button) -> dict[str, str]:
-    return {"label": b.label, "action": b.action, "value": b.value, "style": b.style}
+    data = {"label": b.label, "action": b.action, "value": b.value, "style": b.style}
+    if b.url:
+        data["url"] = b.url
+    return data
 
 
 def _button(d: Mapping[str, Any]) -> Button:
-    return Button(d["label"], d["action"], d.get("value", ""), d.get("style", "default"))
+    return Button(d["label"], d["action"], d.get("value", ""), d.get("style", "default"),
+                  d.get("url", ""))
 
 
 def _options(pairs: list[list[str]]) -> tuple[Option, ...]:

@@ -31,6 +31,7 @@ from storage.duework import DueWorkRepository
 from storage.escalations import EscalationRepository
 from storage.events import EventRepository
 from storage.installations import InstallationRepository, OAuthStateRepository
+from storage.meetings import MeetingRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.programs import ProgramRepository
@@ -73,6 +74,7 @@ class UnitOfWork:
         self.oauth_states = OAuthStateRepository(session)
         self.escalations = EscalationRepository(session, cipher)
         self.support = SupportRepository(session, cipher, rosters or RosterCache())
+        self.meetings = MeetingRepository(session, cipher)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

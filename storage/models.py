@@ -152,6 +152,10 @@ class SupporterProfile(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
     # Accepted connections under way; raised only by a conditional UPDATE below capacity.
     load: Mapped[int] = mapped_column(Integer, default=0)
+    # How they meet: video, phone, in_person, chat; with the link and the place they give.
+    modes: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["video", "phone", "chat"])
+    video_link: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(Text, default="")
 
 
 class SupportRequest(Base):
@@ -355,3 +359,45 @@ class RosterVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Meeting(Base):
+    """A private meeting of a connection (an accepted request), in UTC.
+
+    ``uid`` stays the same for the life of the meeting, so a calendar replaces its
+    invite on each change; ``sequence`` counts the changes (iCalendar SEQUENCE).
+    """
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("support_request.id", ondelete="CASCADE"), index=True
+    )
+    supporter_id: Mapped[int] = mapped_column(
+        ForeignKey("supporter_profile.id", ondelete="CASCADE"), index=True
+    )
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # or cancelled
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MeetingCell(Base):
+    """The 15-minute cells a booked meeting holds in its supporter's time, buffer after it
+    included. The primary key is the constraint: two bookings that overlap, even racing
+    in two processes, cannot both hold a cell."""
+
+    __tablename__ = "meeting_cell"
+
+    supporter_id: Mapped[int] = mapped_column(
+        ForeignKey("supporter_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    cell: Mapped[datetime] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )

@@ -179,6 +179,9 @@ class SupportRepository:
     async def get(self, request_id: int) -> SupportRequest | None:
         return await self._session.get(SupportRequest, request_id)
 
+    def seeker_key(self, seeker_id: int) -> str:
+        return self._key(seeker_id)
+
     def seeker_of(self, request: SupportRequest) -> int:
         return int(self._cipher.decrypt(request.seeker)["person_id"])
 

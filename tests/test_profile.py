@@ -165,3 +165,17 @@ async def test_a_suspended_profile_can_be_read_but_not_changed(h: Harness) -> No
     assert facts(card)["State"] == "Suspended" and card.buttons == ()
     refused = await h.press(Button("", "profile.capacity", f"{pid}|5"), as_=GRACE)
     assert "no longer works" in refused.text()
+
+
+async def test_meeting_details_set_the_link_and_the_place(h: Harness) -> None:
+    pid = (await grace_profile(h)).id
+    form = (await h.press(Button("", "profile.details", str(pid)), as_=GRACE)).form()
+    bad = await h.submit(form, {"video_link": "http://insecure.example.com", "place": ""},
+                         as_=GRACE)
+    assert "must start with https://" in bad.form().text
+    saved = await h.submit(bad.form(), {"video_link": "https://meet.example.com/grace",
+                                        "place": "Vancouver office, room 4"}, as_=GRACE)
+    assert "Your meeting details are saved." in saved.text()
+    profile = await grace_profile(h)
+    assert profile.video_link == "https://meet.example.com/grace"
+    assert profile.modes == ["video", "phone", "chat", "in_person"]

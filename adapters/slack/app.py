@@ -181,6 +181,8 @@ class SlackAdapter:
         if not actions or not user.get("id"):
             return
         first = actions[0]
+        if first.get("url"):
+            return  # a link button: Slack opened it, there is nothing for the engine to do
         value = first.get("value") or (first.get("selected_option") or {}).get("value") or ""
         state = (body.get("state") or {}).get("values") or {}
         action = Action(action_id_to_action(str(first.get("action_id", ""))), str(value),

@@ -242,6 +242,7 @@ def _button(button: Button, action_id: str, value: str | None = None) -> ButtonE
         action_id=action_id,
         value=(button.value if value is None else value) or None,
         style=button.style if button.style in _STYLES else None,
+        url=button.url or None,  # a link: Slack still sends a block_action, which we ack
     )
 
 

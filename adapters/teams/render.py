@@ -217,6 +217,9 @@ def _chunks(items: list[Element], key: str, kind: str) -> list[list[Element]]:
 
 
 def _button(button: Button) -> Element:
+    if button.url:
+        return {"type": "Action.OpenUrl", "title": _clip(button.label, ACTION_TITLE),
+                "url": button.url}
     # A button carries only its own action, never the values of a select on the card.
     data = {ACTION_KEY: button.action, VALUE_KEY: button.value}
     return _submit(button.label, data, button.style, associatedInputs="none")

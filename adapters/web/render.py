@@ -79,6 +79,9 @@ def _style(button: Button) -> str:
 
 
 def _button(button: Button) -> str:
+    if button.url:
+        return (f'<a class="pl-btn pl-{_style(button)}" href="{_e(button.url)}" '
+                f'rel="noopener" target="_blank">{_e(button.label)}</a>')
     return (
         f'<button type="button" class="pl-btn pl-{_style(button)}"'
         f' data-action="{_e(button.action)}" data-value="{_e(button.value)}">'

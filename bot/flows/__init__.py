@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from bot import escalation
 from bot.crisis import TALK_ACTION
-from bot.flows import find, language, menu, preferences, privacy, profile, requests, welcome
+from bot.flows import (
+    find,
+    language,
+    meetings,
+    menu,
+    preferences,
+    privacy,
+    profile,
+    requests,
+    welcome,
+)
 from bot.router import Router
 from bot.ui import CANCEL_ACTION
 
@@ -38,7 +48,11 @@ def build_router() -> Router:
     router.on_action("request.withdraw", requests.withdraw)
     router.on_action("menu.requests", requests.my_requests)
     for action, handler in (
-        ("profile.bio", profile.edit_bio), ("profile.savebio", profile.save_bio),
+        ("meeting.slots", meetings.slots), ("meeting.book", meetings.book),
+        ("meeting.reschedule", meetings.reschedule), ("meeting.move", meetings.move),
+        ("meeting.cancel", meetings.cancel), ("menu.meetings", meetings.my_meetings),
+        ("profile.bio", profile.edit_bio), ("profile.details", profile.edit_details),
+        ("profile.savedetails", profile.save_details), ("profile.savebio", profile.save_bio),
         ("profile.topics", profile.topics), ("profile.topic", profile.topics),
         ("profile.languages", profile.languages), ("profile.language", profile.languages),
         ("profile.capacity", profile.capacity), ("profile.done", profile.done),
@@ -65,9 +79,11 @@ def build_router() -> Router:
                                "support", "soutien"), find.find)
     router.on_command("profile", ("profile", "my profile", "profil", "mon profil"),
                       profile.show)
+    router.on_command("meetings", ("meetings", "my meetings", "rencontres",
+                                   "mes rencontres"), meetings.my_meetings)
     router.on_command("requests", ("requests", "my requests", "demandes", "mes demandes"),
                       requests.my_requests)
     router.on_command("not-yet", ("buddy", "jumelage", "check in",
-                                  "check-in", "checkin", "bilan", "meetings", "rencontres",
+                                  "check-in", "checkin", "bilan",
                                   "pause", "my data", "mes donnees"), menu.not_yet)
     return router

@@ -27,6 +27,7 @@ def menu_card(turn: Turn, lead: str = "") -> Card:
         _("Here is what you can do:"),
         _("• *find*: a peer supporter, a manager ambassador or a buddy to talk to"),
         _("• *requests*: your requests to connect, and their answers"),
+        _("• *meetings*: your private meetings, to book, move or cancel"),
         _("• *settings*: your language and timezone"),
         _("• *language*: switch between English and French"),
         _("• *privacy*: what Peerlink keeps, and the limits of confidentiality"),

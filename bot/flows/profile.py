@@ -24,7 +24,7 @@ from babel.dates import format_date, get_day_names, parse_date
 from bot.flows.menu import not_understood, stale_card
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED, Gettext
 from bot.matching import DAYS
-from bot.messages import Outbound
+from bot.messages import Action, Outbound
 from bot.support import language_name
 from bot.text import clean
 from bot.turn import Turn
@@ -33,6 +33,7 @@ from storage.models import SupporterProfile
 
 FLOW = "profile"
 BIO_LIMIT = 600
+LINK_LIMIT, PLACE_LIMIT = 300, 200
 MAX_CAPACITY = 10
 MAX_AWAY = timedelta(days=366)
 _TIMES = (*(f"{h:02d}:{m:02d}" for h in range(6, 22) for m in (0, 30)), "22:00")
@@ -67,6 +68,8 @@ async def profile_card(turn: Turn, profile: SupporterProfile, lead: str = "") ->
         Fact(_("Capacity"), _("{load} of {capacity} places taken").format(
             load=profile.load, capacity=profile.capacity)),
         Fact(_("Weekly hours"), _hours(_, profile, turn.person.effective_timezone, turn.lang)),
+        Fact(_("Video link"), profile.video_link or "—"),
+        Fact(_("Place to meet in person"), profile.place or "—"),
         Fact(_("Training completed"), format_date(profile.trained_on, "long", locale=turn.lang)
              if profile.trained_on else _("not yet")),
         Fact(_("Term ends"), format_date(profile.term_end, "long", locale=turn.lang)
@@ -84,6 +87,7 @@ async def profile_card(turn: Turn, profile: SupporterProfile, lead: str = "") ->
         text="\n\n".join(filter(None, [lead, text])),
         facts=facts,
         buttons=(Button(_("Edit bio"), "profile.bio", pid),
+                 Button(_("Meeting details"), "profile.details", pid),
                  Button(_("Topics"), "profile.topics", pid),
                  Button(_("Languages"), "profile.languages", pid),
                  Button(_("Weekly hours"), "profile.hours", pid), away),
@@ -162,14 +166,23 @@ def _bio_form(turn: Turn, token: str, en: str, fr: str, problem: str = "") -> Fo
     )
 
 
-async def save_bio(turn: Turn) -> Sequence[Outbound]:
+async def _submitted(turn: Turn) -> tuple[Action, SupporterProfile] | list[Outbound]:
+    """A profile form sent with its live token, and the profile it edits; else replies."""
     action = turn.inbound.action
     if action is None or not turn.holds(FLOW, action.value) or turn.state is None:
         return [stale_card(turn)]
     profile = await _own(turn, str(turn.state.data.get("profile", "")))
     if profile is None:
         await turn.leave()
-        return await not_understood(turn)
+        return list(await not_understood(turn))
+    return action, profile
+
+
+async def save_bio(turn: Turn) -> Sequence[Outbound]:
+    found = await _submitted(turn)
+    if isinstance(found, list):
+        return found
+    action, profile = found
     _ = turn.gettext
     en = clean(action.values.get("bio_en", "") or "").strip()
     fr = clean(action.values.get("bio_fr", "") or "").strip()
@@ -180,6 +193,50 @@ async def save_bio(turn: Turn) -> Sequence[Outbound]:
     await turn.leave()
     profile.bio_en, profile.bio_fr = en, fr
     return [turn.reply(await profile_card(turn, profile, _("Your bio is saved.")))]
+
+
+async def edit_details(turn: Turn) -> Sequence[Outbound]:
+    profile = await _own(turn, _value(turn))
+    if profile is None:
+        return await not_understood(turn)
+    token = await turn.enter(FLOW, "details", {"profile": profile.id})
+    return [turn.reply(_details_form(turn, token, profile.video_link, profile.place))]
+
+
+def _details_form(turn: Turn, token: str, link: str, place: str, problem: str = "") -> Form:
+    _ = turn.gettext
+    return Form(
+        title=_("Meeting details"),
+        text=problem or _("Your video link is given with each video meeting; a place lets "
+                          "people meet you in person. Phone and chat are always offered."),
+        inputs=(TextInput("video_link", _("Video link (https://…)"), required=False,
+                          max_length=LINK_LIMIT, initial=link),
+                TextInput("place", _("Place to meet in person"), required=False,
+                          max_length=PLACE_LIMIT, initial=place)),
+        submit=Button(_("Save"), "profile.savedetails", token, style="primary"),
+        cancel_label=_("Cancel"),
+    )
+
+
+async def save_details(turn: Turn) -> Sequence[Outbound]:
+    found = await _submitted(turn)
+    if isinstance(found, list):
+        return found
+    action, profile = found
+    _ = turn.gettext
+    link = clean(action.values.get("video_link", "") or "").strip()
+    place = clean(action.values.get("place", "") or "").strip()
+    if ((link and (not link.startswith("https://") or " " in link or len(link) > LINK_LIMIT))
+            or len(place) > PLACE_LIMIT):
+        problem = _("The video link must start with https:// and have no spaces; the place "
+                    "can have up to {limit} characters. Nothing was saved.").format(
+            limit=PLACE_LIMIT)
+        return [turn.reply(_details_form(turn, action.value, link, place, problem))]
+    await turn.leave()
+    profile.video_link, profile.place = link, place
+    profile.modes = ["video", "phone", "chat", *(["in_person"] if place else [])]
+    return [turn.reply(await profile_card(turn, profile, _("Your meeting details are "
+                                                           "saved.")))]
 
 
 async def topics(turn: Turn) -> Sequence[Outbound]:
@@ -310,13 +367,10 @@ def _slot_form(turn: Turn, token: str, problem: str = "") -> Form:
 
 
 async def save_slot(turn: Turn) -> Sequence[Outbound]:
-    action = turn.inbound.action
-    if action is None or not turn.holds(FLOW, action.value) or turn.state is None:
-        return [stale_card(turn)]
-    profile = await _own(turn, str(turn.state.data.get("profile", "")))
-    if profile is None:
-        await turn.leave()
-        return await not_understood(turn)
+    found = await _submitted(turn)
+    if isinstance(found, list):
+        return found
+    action, profile = found
     _ = turn.gettext
     day, start, end = (action.values.get(k, "") for k in ("day", "start", "end"))
     if day not in DAYS or start not in _TIMES or end not in _TIMES or start >= end:
@@ -357,13 +411,10 @@ def _away_form(turn: Turn, token: str, problem: str = "") -> Form:
 
 
 async def save_away(turn: Turn) -> Sequence[Outbound]:
-    action = turn.inbound.action
-    if action is None or not turn.holds(FLOW, action.value) or turn.state is None:
-        return [stale_card(turn)]
-    profile = await _own(turn, str(turn.state.data.get("profile", "")))
-    if profile is None:
-        await turn.leave()
-        return await not_understood(turn)
+    found = await _submitted(turn)
+    if isinstance(found, list):
+        return found
+    action, profile = found
     _ = turn.gettext
     until = parse_day(action.values.get("until", ""), turn.lang)
     today = turn.now.date()

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from bot.config import ProgramSpec
@@ -85,17 +86,21 @@ async def accept(turn: Turn) -> Sequence[Outbound]:
             "decline it.").format(capacity=profile.capacity),
             buttons=decision_buttons(_, request)))]
     await cancel_timers(turn.uow, request)
+    book = f"{request.id}|30||0"  # the booking card (bot/flows/meetings.py)
     out = [turn.reply(Card(
         title=_("You are connected"),
-        text=_("You accepted {name}'s request in {program}. Please reach out to plan a first "
-               "private meeting of 30 to 60 minutes, during work hours.").format(
+        text=_("You accepted {name}'s request in {program}. Book a first private meeting "
+               "of 30 to 60 minutes, during work hours, or write to each other.").format(
             name=name_of(seeker), program=spec.name(turn.lang)),
         facts=(Fact(_("Email"), seeker.email or "—"),),
+        buttons=(Button(_("Book a first meeting"), "meeting.slots", book, style="primary"),),
     ))]
     s_lang = lang_of(seeker)
-    out.append(Outbound(seeker.id, _accepted_card(turn.catalogs.gettext(s_lang), s_lang,
-                                                  supporter, spec),
-                        turn.catalogs.gettext(s_lang)(_NOTE), Priority.REPLY, lang=s_lang))
+    g = turn.catalogs.gettext(s_lang)
+    accepted_card = _accepted_card(g, s_lang, supporter, spec)
+    accepted_card = dataclasses.replace(accepted_card, buttons=(
+        Button(g("Book a first meeting"), "meeting.slots", book, style="primary"),))
+    out.append(Outbound(seeker.id, accepted_card, g(_NOTE), Priority.REPLY, lang=s_lang))
     out += await _withdraw_others(turn, seeker, request)
     return out
 
@@ -103,8 +108,8 @@ async def accept(turn: Turn) -> Sequence[Outbound]:
 def _accepted_card(_: Gettext, lang: str, supporter: Person, spec: ProgramSpec) -> Card:
     return Card(
         title=_("Your request was accepted"),
-        text=_("{name} accepted your request in {program} and will reach out to plan a "
-               "first private meeting. You can write to them too.").format(
+        text=_("{name} accepted your request in {program}. Book a first private meeting "
+               "below, or write to each other.").format(
             name=name_of(supporter), program=spec.name(lang)),
         facts=(Fact(_("Email"), supporter.email or "—"),),
     )
