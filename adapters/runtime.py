@@ -14,6 +14,7 @@ from adapters.metrics import Metrics
 from bot.buddy import Buddies
 from bot.clock import Clock, SystemClock
 from bot.config import ProgramConfig, load_config
+from bot.connections import Arc
 from bot.crisis import CrisisScreen, load_lexicon
 from bot.delivery import PlatformSender
 from bot.engine import Engine, EngineServices
@@ -83,6 +84,7 @@ def build_runtime(
                 **Support(services.config, services.catalogs).due_handlers(),
                 **Buddies(services.config, services.catalogs).due_handlers(),
                 **Meetings(services.config, services.catalogs).due_handlers(),
+                **Arc(services.config, services.catalogs).due_handlers(),
                 **(due_handlers or {})}
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake

@@ -50,6 +50,20 @@ class Topic:
     name: Localized
 
 
+RESOURCE_KINDS = ("advisory", "learning", "tools", "external")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Something a supporter can refer someone to (counted as a referral)."""
+
+    key: str
+    kind: str  # one of RESOURCE_KINDS
+    name: Localized
+    description: Localized
+    link: str = ""
+
+
 @dataclass(frozen=True)
 class CrisisLine:
     """One crisis line: at least a phone number or a text number."""
@@ -164,6 +178,8 @@ class ProgramConfig:
     crisis_fallback: CountryLines = CountryLines(emergency="", lines=())
     escalation: EscalationConfig = EscalationConfig()
     topics: tuple[Topic, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    meetings_cap: int = 6  # meetings a connection may have before it ends by itself
     # Not content: where browsers reach this server, from PEERLINK_PUBLIC_URL at start.
     public_url: str = "http://127.0.0.1:3978"
 
@@ -172,6 +188,9 @@ class ProgramConfig:
 
     def topic(self, key: str) -> Topic | None:
         return next((t for t in self.topics if t.key == key), None)
+
+    def resource(self, key: str) -> Resource | None:
+        return next((r for r in self.resources if r.key == key), None)
 
     def lines_for(self, country: str) -> CountryLines:
         """A country's lines, else the default country's, else the fallback."""
@@ -243,7 +262,34 @@ def _parse(data: Any) -> ProgramConfig:
         crisis_fallback=fallback,
         escalation=_escalation(data.get("escalation")),
         topics=_topics(data.get("topics")),
+        resources=_resources(data.get("resources")),
+        meetings_cap=_count(data, "meetings_cap", 6),
     )
+
+
+def _resources(entries: Any) -> tuple[Resource, ...]:
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise ValueError("resources must be a list of {key, kind, name, description}")
+    found = []
+    for index, entry in enumerate(entries, 1):
+        try:
+            if not isinstance(entry, dict):
+                raise ValueError("must be a mapping")
+            key, kind = _text(entry, "key"), _text(entry, "kind")
+            if kind not in RESOURCE_KINDS:
+                raise ValueError(f"kind must be one of {', '.join(RESOURCE_KINDS)}")
+            link = _text(entry, "link") if "link" in entry else ""
+            if link and not link.startswith("https://"):
+                raise ValueError(f"link must be an https:// address, not {link!r}")
+            found.append(Resource(key, kind, _localized(entry, "name"),
+                                  _localized(entry, "description"), link))
+        except ValueError as exc:
+            raise ValueError(f"resources: entry {index}: {exc}") from None
+    if len({r.key for r in found}) != len(found):
+        raise ValueError("resources: each key must be unique")
+    return tuple(found)
 
 
 def _topics(entries: Any) -> tuple[Topic, ...]:

@@ -96,8 +96,10 @@ async def housekeeping(db: Database, clock: Clock) -> None:
         # Who an escalation was about is kept a week after it settled, then forgotten.
         escalations = await uow.escalations.erase_subjects(now - timedelta(days=7))
         returned = await uow.programs.resume_returned(now.date())
+        surveys = await uow.surveys.purge_expired(now)
     log.info(
         "housekeeping",
         extra={"states": expired, "events": events, "due_work": done, "outbox": outbox,
-               "escalations": escalations, "supporters_back": returned},
+               "escalations": escalations, "supporters_back": returned,
+               "survey_invites": surveys},
     )

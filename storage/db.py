@@ -37,6 +37,7 @@ from storage.people import PeopleRepository
 from storage.programs import ProgramRepository
 from storage.roster import RosterCache
 from storage.support import SupportRepository
+from storage.surveys import SurveyRepository
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -75,6 +76,7 @@ class UnitOfWork:
         self.escalations = EscalationRepository(session, cipher)
         self.support = SupportRepository(session, cipher, rosters or RosterCache())
         self.meetings = MeetingRepository(session, cipher)
+        self.surveys = SurveyRepository(session)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

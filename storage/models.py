@@ -181,6 +181,10 @@ class SupportRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    # Once a connection: resources the supporter sent, and the seeker's own goals
+    # checklist (sealed; only the seeker sees it).
+    referrals: Mapped[int] = mapped_column(Integer, default=0)
+    goals: Mapped[str | None] = mapped_column(Text)
 
 
 class HiddenSupporter(Base):
@@ -384,6 +388,8 @@ class Meeting(Base):
     mode: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="booked")  # or cancelled
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # What the seeker said afterwards: "" (not asked or not answered), held, missed.
+    outcome: Mapped[str] = mapped_column(String(16), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -401,3 +407,27 @@ class MeetingCell(Base):
     meeting_id: Mapped[int] = mapped_column(
         ForeignKey("meeting.id", ondelete="CASCADE"), index=True
     )
+
+
+class SurveyInvite(Base):
+    """An unanswered survey or report form: who got it is not kept, only its token."""
+
+    __tablename__ = "survey_invite"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # seeker | supporter
+    program: Mapped[str] = mapped_column(String(64))
+    meetings: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SurveyAnswer(Base):
+    """Survey answers and supporter reports, with no link to anyone: program, month, kind."""
+
+    __tablename__ = "survey_answer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    program: Mapped[str] = mapped_column(String(64), index=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)  # 2026-11
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)

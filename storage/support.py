@@ -32,6 +32,7 @@ from storage.sql import insert_ignoring_conflicts
 OPEN, ACCEPTED, DECLINED, EXPIRED, WITHDRAWN = (
     "open", "accepted", "declined", "expired", "withdrawn")
 CLOSED = "closed"  # by the program office: the supporter was suspended or revoked
+ENDED = "ended"  # an accepted request (a connection) that has run its course
 
 
 Slot = tuple[str, str, str]  # (day, start, end) as stored: ("mon", "09:00", "12:00")
@@ -159,6 +160,22 @@ class SupportRepository:
             await roster.bump(self._session)
         return taken
 
+    async def free_slot(self, profile_id: int) -> None:
+        """A connection ended: one place free again."""
+        await self._session.execute(
+            update(SupporterProfile)
+            .where(SupporterProfile.id == profile_id, SupporterProfile.load > 0)
+            .values(load=SupporterProfile.load - 1)
+            .execution_options(synchronize_session=False)
+        )
+        await roster.bump(self._session)
+
+    def seal(self, data: Any) -> str:
+        return self._cipher.encrypt(data)
+
+    def unseal(self, token: str | None) -> Any:
+        return self._cipher.decrypt(token) if token else None
+
     async def program_of(self, profile: SupporterProfile) -> Program | None:
         return await self._session.get(Program, profile.program_id)
 
@@ -208,6 +225,16 @@ class SupportRepository:
         result = await self._session.execute(
             update(SupportRequest)
             .where(SupportRequest.id == request_id, SupportRequest.status == OPEN)
+            .values(status=status, decided_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(getattr(result, "rowcount", 0)) == 1
+
+    async def finish(self, request_id: int, status: str, now: datetime) -> bool:
+        """Move a connection (an accepted request) to ``status``; False if it was not one."""
+        result = await self._session.execute(
+            update(SupportRequest)
+            .where(SupportRequest.id == request_id, SupportRequest.status == ACCEPTED)
             .values(status=status, decided_at=now)
             .execution_options(synchronize_session="fetch")
         )

@@ -254,7 +254,8 @@ async def test_asking_to_connect_reaches_the_supporter_with_the_context_only_the
         text = repr([r.all() for r in dump])
     assert "father" not in text
     [request] = await requests(h.runtime.db)
-    assert request.status == "open" and "sam" not in request.seeker.lower()
+    assert request.status == "open" and request.seeker.startswith("gAAAAA")  # sealed
+    assert "person_id" not in request.seeker
 
 
 async def test_accepting_introduces_both_and_withdraws_the_other_requests(h: Harness) -> None:

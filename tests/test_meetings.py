@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import update
 
 from adapters.app import create_app
-from bot.config import load_config
+from bot.config import ProgramConfig, load_config
 from bot.demo import seed_demo
 from bot.matching import Window
 from bot.meetings import Meetings
@@ -29,9 +29,9 @@ GRACE = PersonRef("grace.mensah@example.com", "Grace Mensah")  # Vancouver: Tue 
 MONDAY = datetime(2026, 1, 5, 9, tzinfo=UTC)  # 04:00 in Toronto, 01:00 in Vancouver
 
 
-async def demo(database: Database) -> Harness:
+async def demo(database: Database, config: ProgramConfig | None = None) -> Harness:
     """The demo org on Monday 5 January 2026; Sam, Emily and Grace have used Peerlink."""
-    harness = await Harness.start(database)
+    harness = await Harness.start(database, config=config)
     await seed_demo(database, load_config(None), now=MONDAY)
     async with database.transaction() as uow:
         await uow.session.execute(update(Person).values(welcomed_at=MONDAY))
@@ -239,9 +239,11 @@ async def test_only_the_two_people_can_move_or_cancel(h: Harness) -> None:
 async def test_my_meetings_lists_upcoming_then_past(h: Harness) -> None:
     _times, _replies = await book_first(h)
     mine = await h.send("meetings", as_=SAM)
-    assert mine.card(0).title == "Private conversation"
-    assert mine.card().title == "My meetings"
-    assert mine.button("meeting.slots").label == "Book with Grace Mensah"
+    assert [d.body.title for d in mine] == ["Private conversation", "My meetings",
+                                             "With Grace Mensah"]
+    connection = mine.card()
+    assert connection.text == "Stage 1 of 4: Building trust. Meetings held: 0."
+    assert [b.label for b in connection.buttons] == ["Book with Grace Mensah", "My goals"]
     h.clock.advance(timedelta(days=2))
     later = await h.send("mes rencontres", as_=GRACE)
     assert "Tue 6 Jan, 10:00, with Sam Okafor" in later.text() or "mar. 6 janv." in later.text()

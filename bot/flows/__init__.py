@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import escalation
 from bot.crisis import TALK_ACTION
 from bot.flows import (
+    connections,
     find,
     language,
     meetings,
@@ -51,6 +52,12 @@ def build_router() -> Router:
         ("meeting.slots", meetings.slots), ("meeting.book", meetings.book),
         ("meeting.reschedule", meetings.reschedule), ("meeting.move", meetings.move),
         ("meeting.cancel", meetings.cancel), ("menu.meetings", meetings.my_meetings),
+        ("meeting.held", connections.held), ("meeting.missed", connections.missed),
+        ("connection.more", connections.more), ("survey.seeker", connections.survey),
+        ("survey.supporter", connections.survey),
+        ("connection.resources", connections.resources),
+        ("connection.refer", connections.refer), ("goals.show", connections.goals),
+        ("goals.save", connections.save_goals), ("goals.share", connections.share_goal),
         ("profile.bio", profile.edit_bio), ("profile.details", profile.edit_details),
         ("profile.savedetails", profile.save_details), ("profile.savebio", profile.save_bio),
         ("profile.topics", profile.topics), ("profile.topic", profile.topics),

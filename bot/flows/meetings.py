@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from bot.connections import Arc
 from bot.flows.menu import not_understood
 from bot.meetings import MODES, Connection, Meetings, when
 from bot.messages import Outbound
@@ -104,6 +105,7 @@ async def book(turn: Turn) -> Sequence[Outbound]:
     # retried, and the retry finds the time gone (above).
     meeting = await turn.uow.meetings.book(c.request, start, length, mode, BUFFER, turn.now)
     await rules.schedule_reminders(turn.uow, meeting, turn.now)
+    await Arc(turn.config, turn.catalogs).schedule_after(turn.uow, meeting)
     return _confirm_both(turn, c, meeting, "booked")
 
 
@@ -150,6 +152,7 @@ async def move(turn: Turn) -> Sequence[Outbound]:
     await rules.cancel_reminders(turn.uow, meeting)
     await turn.uow.meetings.move(meeting, start, BUFFER)
     await rules.schedule_reminders(turn.uow, meeting, turn.now)
+    await Arc(turn.config, turn.catalogs).schedule_after(turn.uow, meeting)
     return _confirm_both(turn, c, meeting, "moved")
 
 
@@ -227,19 +230,34 @@ async def my_meetings(turn: Turn) -> Sequence[Outbound]:
             lines.append("• " + _("{when}, with {name}").format(
                 when=when(meeting.starts_at, turn.person, turn.lang),
                 name=name_of(c.other(turn.person))))
-    connections = [*await turn.uow.support.of_seeker(turn.person.id, (ACCEPTED,)),
-                   *(await turn.uow.support.of_supporter(profiles, (ACCEPTED,))
-                     if profiles else [])]
-    buttons = []
-    for request in connections:
-        c = await rules.connection(turn.uow, request.id)
-        if c is not None and c.includes(turn.person):
-            buttons.append(Button(_("Book with {name}").format(
-                name=name_of(c.other(turn.person))), "meeting.slots", f"{request.id}|30||0"))
     if not upcoming:
         lines.insert(0, _("You have no upcoming meetings."))
     elif lines:
         lines.insert(0, _("Recent meetings:"))
-    out.append(turn.reply(Card(title=_("My meetings"), text="\n".join(lines),
-                               buttons=tuple(buttons))))
+    out.append(turn.reply(Card(title=_("My meetings"), text="\n".join(lines))))
+    connections = [*await turn.uow.support.of_seeker(turn.person.id, (ACCEPTED,)),
+                   *(await turn.uow.support.of_supporter(profiles, (ACCEPTED,))
+                     if profiles else [])]
+    for request in connections:
+        c = await rules.connection(turn.uow, request.id)
+        if c is not None and c.includes(turn.person):
+            out.append(turn.reply(await _connection_card(turn, c)))
     return out
+
+
+async def _connection_card(turn: Turn, c: Connection) -> Card:
+    """One connection: its stage, and what this person can do with it."""
+    _ = turn.gettext
+    arc = Arc(turn.config, turn.catalogs)
+    held = await arc.held(turn.uow, c.request.id)
+    rid = str(c.request.id)
+    buttons = [Button(_("Book with {name}").format(name=name_of(c.other(turn.person))),
+                      "meeting.slots", f"{rid}|30||0")]
+    if turn.person.id == c.seeker.id:
+        buttons.append(Button(_("My goals"), "goals.show", rid))
+    else:
+        buttons.append(Button(_("Send a resource"), "connection.resources", rid))
+    if held >= 1:
+        buttons.append(Button(_("End the connection"), "connection.more", f"{rid}|{held}|no"))
+    return Card(title=_("With {name}").format(name=name_of(c.other(turn.person))),
+                text=arc.stage_text(_, held, ended=False), buttons=tuple(buttons))
