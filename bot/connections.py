@@ -228,3 +228,45 @@ class Arc:
 def _options(_: Gettext, pairs: Sequence[tuple[str, str]]) -> tuple[Option, ...]:
     return tuple(Option(_(label), value) for value, label in pairs)
 
+
+
+MIN_GROUP = 5
+
+
+def survey_summary(_: Gettext, rows: Sequence[tuple[str, dict[str, str]]],
+                   months: Sequence[str], lang: str) -> list[tuple[str, str]]:
+    """(label, summary) per month with five answers or more, newest first; the months with
+    fewer are pooled into one line only when together they reach five, so no figure
+    for fewer than five people appears, not even by subtraction (no total is shown)."""
+    by_month: dict[str, list[dict[str, str]]] = {}
+    for month, answers in rows:
+        by_month.setdefault(month, []).append(answers)
+    shown: list[tuple[str, str]] = []
+    pooled: list[dict[str, str]] = []
+    for month in sorted(months, reverse=True):
+        in_month = by_month.get(month, [])
+        if len(in_month) >= MIN_GROUP:
+            shown.append((_month_label(month, lang), _summary(_, in_month)))
+        else:
+            pooled.extend(in_month)
+    if len(pooled) >= MIN_GROUP:
+        shown.append((_("Other months together"), _summary(_, pooled)))
+    return shown
+
+
+def _summary(_: Gettext, answers: Sequence[dict[str, str]]) -> str:
+    parts = [_("{count} answers").format(count=len(answers))]
+    for key, question in SEEKER_QUESTIONS:
+        said = [a.get(key) for a in answers if a.get(key) in ("yes", "no")]
+        if len(said) >= MIN_GROUP:
+            share = round(100 * sum(1 for v in said if v == "yes") / len(said))
+            parts.append(_("{question} yes {share}%").format(question=_(question),
+                                                             share=share))
+    return " · ".join(parts)
+
+
+def _month_label(month: str, lang: str) -> str:
+    from babel.dates import format_date
+
+    year, number = (int(x) for x in month.split("-"))
+    return str(format_date(datetime(year, number, 1), "LLLL yyyy", locale=lang))

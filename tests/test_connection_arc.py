@@ -13,9 +13,10 @@ from sqlalchemy import select
 from bot.config import load_config
 from bot.ui import Button, Form
 from storage.db import Database
-from storage.models import SupporterProfile, SupportRequest, SurveyAnswer
+from storage.models import SupportRequest, SurveyAnswer
 from tests.harness import Harness, Replies
 from tests.test_meetings import GRACE, SAM, book_first, button, card_with, demo
+from tests.test_profile import grace_profile
 
 END_OF_FIRST = datetime(2026, 1, 6, 18, 30, tzinfo=UTC)  # Tue 10:00-10:30 in Vancouver
 
@@ -47,14 +48,6 @@ async def book_next(h: Harness) -> Replies:
     mine = await h.send("meetings", as_=SAM)
     slots = await h.press(button(card_with(mine, "meeting.slots"), "meeting.slots"), as_=SAM)
     return await h.press(button(slots.card(), "meeting.book"), as_=SAM)
-
-
-async def grace_profile(h: Harness) -> SupporterProfile:
-    async with h.runtime.db.transaction() as uow:
-        grace = await uow.people.by_email(GRACE.email)
-        assert grace is not None
-        [profile] = await uow.programs.supporters_of(grace.id)
-        return profile
 
 
 async def test_a_held_meeting_is_counted_and_both_see_the_stage(h: Harness) -> None:
@@ -185,3 +178,30 @@ async def test_goals_are_the_seekers_alone_unless_shared(h: Harness) -> None:
     again = await h.press(Button("", "goals.show", rid), as_=SAM)
     assert again.form().inputs[3].initial == "I worry about how it looks"
 
+
+
+def test_survey_results_never_show_fewer_than_five() -> None:
+    from bot.connections import survey_summary
+
+    def answers(n: int, trust: str = "yes") -> list[dict[str, str]]:
+        return [{"trust": trust, "judged": "no"} for _ in range(n)]
+
+    months = ["2026-03", "2026-02", "2026-01", "2025-12"]
+    rows = ([("2026-03", a) for a in answers(6)] + [("2026-02", a) for a in answers(3)]
+            + [("2026-01", a) for a in answers(1, "no")])
+    shown = survey_summary(lambda s: s, rows, months, "en")
+    assert shown == [("March 2026", "6 answers · Did you build a safe, trusting "
+                                    "relationship? yes 100% · Did you feel judged? yes 0%")]
+    rows += [("2025-12", a) for a in answers(2)]  # the small months now reach five together
+    shown = survey_summary(lambda s: s, rows, months, "en")
+    assert [label for label, _ in shown] == ["March 2026", "Other months together"]
+    assert shown[1][1].startswith("6 answers")
+
+
+async def test_only_the_program_office_sees_survey_results(h: Harness) -> None:
+    assert "didn't understand" in (await h.send("surveys", as_=SAM)).text()
+    office = (await h.person("Olivia", email="olivia@example.com"))
+    await h.make_program_office(office)
+    results = await h.send("sondages", as_=office)
+    assert results.card().title == "Survey results"
+    assert "Not enough answers yet" in results.text()

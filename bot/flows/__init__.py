@@ -81,6 +81,8 @@ def build_router() -> Router:
     # For the program office only; anyone else is not understood.
     router.on_command("escalations", ("escalations", "escalades", "alertes"),
                       escalation.report)
+    router.on_command("surveys", ("surveys", "survey results", "sondages"),
+                      connections.survey_results)
     # Announced in Slack's /peer and the manifest; their flows come with later work.
     router.on_command("find", ("find", "trouver", "find support", "trouver du soutien",
                                "support", "soutien"), find.find)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.config import Resource
-from bot.connections import FOLLOW_UP, FOLLOW_UP_AFTER, Arc
+from bot.connections import FOLLOW_UP, FOLLOW_UP_AFTER, Arc, survey_summary
 from bot.flows.menu import not_understood, stale_card
 from bot.i18n import Gettext
 from bot.meetings import Connection
@@ -245,3 +245,23 @@ async def share_goal(turn: Turn) -> Sequence[Outbound]:
 def _shared_goal(_: Gettext, seeker: str, goal: str) -> Card:
     return Card(text=_("{name} shared their goal with you:").format(name=seeker)
                 + "\n> " + goal)
+
+
+async def survey_results(turn: Turn) -> Sequence[Outbound]:
+    """For the program office: the seekers' survey, month by month, small groups hidden."""
+    if not turn.person.program_office:
+        return await not_understood(turn)
+    _ = turn.gettext
+    first = turn.now.date().replace(day=1)
+    months = []
+    for back in range(6):
+        year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
+        months.append(f"{year:04d}-{month + 1:02d}")
+    rows = [(r.month, dict(r.answers)) for r in await turn.uow.surveys.answers("seeker", months)]
+    lines = survey_summary(_, rows, months, turn.lang)
+    text = _("The seekers' anonymous survey over the last six months. A month with fewer "
+             "than five answers is never shown on its own.")
+    if not lines:
+        text += "\n\n" + _("Not enough answers yet to show anything.")
+    return [turn.reply(Card(title=_("Survey results"), text=text,
+                            facts=tuple(Fact(label, value) for label, value in lines)))]
