@@ -12,6 +12,7 @@ from pathlib import Path
 
 from adapters.metrics import Metrics
 from bot.buddy import Buddies
+from bot.checkins import Checkins
 from bot.clock import Clock, SystemClock
 from bot.config import ProgramConfig, load_config
 from bot.connections import Arc
@@ -85,6 +86,7 @@ def build_runtime(
                 **Buddies(services.config, services.catalogs).due_handlers(),
                 **Meetings(services.config, services.catalogs).due_handlers(),
                 **Arc(services.config, services.catalogs).due_handlers(),
+                **Checkins(services.config, services.catalogs).due_handlers(),
                 **(due_handlers or {})}
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 from storage import sqlite_inline
+from storage.checkins import CheckinRepository
 from storage.conversations import ConversationRepository
 from storage.crypto import Cipher
 from storage.duework import DueWorkRepository
@@ -77,6 +78,7 @@ class UnitOfWork:
         self.support = SupportRepository(session, cipher, rosters or RosterCache())
         self.meetings = MeetingRepository(session, cipher)
         self.surveys = SurveyRepository(session)
+        self.checkins = CheckinRepository(session, cipher)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

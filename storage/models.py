@@ -431,3 +431,54 @@ class SurveyAnswer(Base):
     program: Mapped[str] = mapped_column(String(64), index=True)
     month: Mapped[str] = mapped_column(String(7), index=True)  # 2026-11
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CheckinPlan(Base):
+    """A person's well-being check-ins: how often, which day, what time (their own)."""
+
+    __tablename__ = "checkin_plan"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    cadence: Mapped[str] = mapped_column(String(16))  # daily, weekly, biweekly
+    weekday: Mapped[int] = mapped_column(Integer, default=0)  # 0 is Monday
+    at: Mapped[str] = mapped_column(String(5))  # "09:30", in the person's timezone
+    started_on: Mapped[date] = mapped_column(Date)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    next_at: Mapped[datetime | None]  # the prompt scheduled next (UTC)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CheckinPrompt(Base):
+    """One prompt sent: answered once; closed when the next one arrives."""
+
+    __tablename__ = "checkin_prompt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    sent_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # answered, closed
+
+
+class CheckinHistory(Base):
+    """A person's own answers, sealed: only they see them (their trend)."""
+
+    __tablename__ = "checkin_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    sealed: Mapped[str] = mapped_column(Text)
+    answered_at: Mapped[datetime]
+
+
+class CheckinScore(Base):
+    """The same answers with no link to anyone, for aggregates: month and score only."""
+
+    __tablename__ = "checkin_score"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    score: Mapped[str] = mapped_column(String(8))  # "1".."5" or "skip"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import escalation
 from bot.crisis import TALK_ACTION
 from bot.flows import (
+    checkins,
     connections,
     find,
     language,
@@ -58,6 +59,10 @@ def build_router() -> Router:
         ("connection.resources", connections.resources),
         ("connection.refer", connections.refer), ("goals.show", connections.goals),
         ("goals.save", connections.save_goals), ("goals.share", connections.share_goal),
+        ("checkin.edit", checkins.edit), ("checkin.save", checkins.save),
+        ("checkin.pause", checkins.pause), ("checkin.savepause", checkins.save_pause),
+        ("checkin.stop", checkins.stop), ("checkin.answer", checkins.answer),
+        ("checkin.trend", checkins.trend), ("menu.checkins", checkins.show),
         ("profile.bio", profile.edit_bio), ("profile.details", profile.edit_details),
         ("profile.savedetails", profile.save_details), ("profile.savebio", profile.save_bio),
         ("profile.topics", profile.topics), ("profile.topic", profile.topics),
@@ -92,7 +97,10 @@ def build_router() -> Router:
                                    "mes rencontres"), meetings.my_meetings)
     router.on_command("requests", ("requests", "my requests", "demandes", "mes demandes"),
                       requests.my_requests)
-    router.on_command("not-yet", ("buddy", "jumelage", "check in",
-                                  "check-in", "checkin", "bilan",
-                                  "pause", "my data", "mes donnees"), menu.not_yet)
+    router.on_command("my check-ins", ("my check-ins", "my check ins", "mes bilans"),
+                      checkins.trend)
+    router.on_command("check-ins", ("check in", "check-in", "check-ins", "checkin",
+                                    "checkins", "bilan", "bilans"), checkins.show)
+    router.on_command("not-yet", ("buddy", "jumelage", "pause", "my data", "mes donnees"),
+                      menu.not_yet)
     return router

@@ -28,6 +28,7 @@ def menu_card(turn: Turn, lead: str = "") -> Card:
         _("• *find*: a peer supporter, a manager ambassador or a buddy to talk to"),
         _("• *requests*: your requests to connect, and their answers"),
         _("• *meetings*: your private meetings, to book, move or cancel"),
+        _("• *check-in*: a short private check-in, at a time you choose"),
         _("• *settings*: your language and timezone"),
         _("• *language*: switch between English and French"),
         _("• *privacy*: what Peerlink keeps, and the limits of confidentiality"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.checkins import schedule_next
 from bot.flows.menu import stale_card
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED
 from bot.messages import Outbound
@@ -74,8 +75,12 @@ async def save(turn: Turn) -> Sequence[Outbound]:
         problem = _("Please choose a language and a timezone from the lists. Nothing was saved.")
         return [turn.reply(settings_form(turn, action.value, problem))]
     await turn.leave()
+    moved = zone != turn.person.effective_timezone
     turn.person.language, turn.person.timezone = lang, zone
     turn.switch_language(lang)
+    plan = await turn.uow.checkins.plan(turn.person.id) if moved else None
+    if plan is not None and plan.active:  # the same local time in the new timezone
+        await schedule_next(turn.uow, plan, turn.person, turn.now, turn.config)
     _ = turn.gettext
     card = Card(
         text=_("Your settings are saved."),
