@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,6 +21,7 @@ from bot.escalation import on_call_status
 from bot.logcontext import bind_correlation_id
 from bot.meetings import Meetings
 from bot.messages import Platform
+from bot.nudges import ensure_nudges
 from bot.scheduling import housekeeping
 from bot.settings import Settings
 from storage.db import Database, DatabaseUnavailable
@@ -92,6 +94,9 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
                       max_instances=1, coalesce=True)
     scheduler.add_job(housekeeping, "cron", minute=17, args=[runtime.db, runtime.clock],
                       id="housekeeping", max_instances=1, coalesce=True)
+    # Leaders' next nudges, now and hourly (new leaders from an org import included).
+    scheduler.add_job(plan_nudges, "interval", hours=1, args=[runtime], id="nudges",
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
     scheduler.start()
     log.info("serving", extra={"status": "started"})
     try:
@@ -154,6 +159,15 @@ async def _invite(request: web.Request) -> web.Response:
         "Content-Disposition": 'attachment; filename="invite.ics"',
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
     })
+
+
+async def plan_nudges(runtime: Runtime) -> None:
+    """Schedule every leader's next nudge (idempotent)."""
+    try:
+        async with runtime.db.transaction() as uow:
+            await ensure_nudges(uow, runtime.engine.services.config, runtime.clock.now())
+    except DatabaseUnavailable:
+        log.warning("nudges not planned: the database did not answer")
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -25,6 +25,7 @@ from bot.flows import build_router
 from bot.i18n import Catalogs
 from bot.meetings import Meetings
 from bot.messages import Platform
+from bot.nudges import Nudges
 from bot.outbox_worker import OutboxWorker, WorkerOptions
 from bot.router import Router
 from bot.scheduling import DueHandler, DueWorkRunner, RunnerOptions
@@ -87,6 +88,7 @@ def build_runtime(
                 **Meetings(services.config, services.catalogs).due_handlers(),
                 **Arc(services.config, services.catalogs).due_handlers(),
                 **Checkins(services.config, services.catalogs).due_handlers(),
+                **Nudges(services.config, services.catalogs).due_handlers(),
                 **(due_handlers or {})}
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake

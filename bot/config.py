@@ -180,6 +180,9 @@ class ProgramConfig:
     topics: tuple[Topic, ...] = ()
     resources: tuple[Resource, ...] = ()
     meetings_cap: int = 6  # meetings a connection may have before it ends by itself
+    leader_tips: tuple[Localized, ...] = ()  # one with each nudge, in turn
+    nudge_every_days: int = 7
+    nudge_after_days: int = 14  # a report is named after this long without a check-in
     # Not content: where browsers reach this server, from PEERLINK_PUBLIC_URL at start.
     public_url: str = "http://127.0.0.1:3978"
 
@@ -264,7 +267,24 @@ def _parse(data: Any) -> ProgramConfig:
         topics=_topics(data.get("topics")),
         resources=_resources(data.get("resources")),
         meetings_cap=_count(data, "meetings_cap", 6),
+        leader_tips=_tips(data.get("leader_tips")),
+        nudge_every_days=_count(data, "nudge_every_days", 7),
+        nudge_after_days=_count(data, "nudge_after_days", 14),
     )
+
+
+def _tips(entries: Any) -> tuple[Localized, ...]:
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise ValueError("leader_tips must be a list of {en, fr}")
+    tips = []
+    for index, entry in enumerate(entries, 1):
+        try:
+            tips.append(_localized({"tip": entry}, "tip"))
+        except ValueError as exc:
+            raise ValueError(f"leader_tips: entry {index}: {exc}") from None
+    return tuple(tips)
 
 
 def _resources(entries: Any) -> tuple[Resource, ...]:

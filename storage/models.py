@@ -482,3 +482,29 @@ class CheckinScore(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[str] = mapped_column(String(7), index=True)
     score: Mapped[str] = mapped_column(String(8))  # "1".."5" or "skip"
+
+
+class LeaderCheck(Base):
+    """When a leader last marked a direct report as checked in with (nothing else)."""
+
+    __tablename__ = "leader_check"
+
+    leader_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    marked_at: Mapped[datetime]
+
+
+class NudgeState(Base):
+    """A leader's nudges: snoozed until when, and which tip comes next."""
+
+    __tablename__ = "nudge_state"
+
+    leader_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+    tip: Mapped[int] = mapped_column(Integer, default=0)
