@@ -67,3 +67,10 @@ class CheckinRepository:
             .limit(limit)
         ))
         return [self._cipher.decrypt(r.sealed) for r in reversed(rows)]
+
+    async def scores(self, months: list[str]) -> list[tuple[str, str]]:
+        """(month, score) of every anonymous answer in these months."""
+        rows = await self._session.execute(
+            select(CheckinScore.month, CheckinScore.score).where(CheckinScore.month.in_(months))
+        )
+        return [(m, s) for m, s in rows]

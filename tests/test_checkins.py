@@ -211,3 +211,19 @@ def test_daylight_saving_keeps_the_local_time() -> None:
 def test_a_pause_skips_to_the_day_it_ends() -> None:
     p = plan("daily", paused_until=date(2026, 1, 14))
     assert next_prompt(p, toronto(), MONDAY, "CA") == datetime(2026, 1, 14, 14, tzinfo=UTC)
+
+
+async def test_the_program_office_sees_months_of_five_or_more_only(h: Harness) -> None:
+    office = await h.person("Olivia")
+    await h.make_program_office(office)
+    async with h.runtime.db.transaction() as uow:
+        for score in ("1", "4", "4", "5", "skip"):
+            await uow.checkins.record(1, score, datetime(2026, 1, 3, tzinfo=UTC))
+        for score in ("2", "3"):
+            await uow.checkins.record(1, score, datetime(2025, 12, 3, tzinfo=UTC))
+    shown = await h.send("check-in results", as_=office)
+    facts = {f.label: f.value for f in shown.card().facts}
+    assert facts == {"January 2026": "5 answers: 1 20% · 2 0% · 3 0% · 4 40% · 5 20% · "
+                                     "rather not say 20%"}
+    ana = await h.person("Ana")
+    assert "didn't understand" in (await h.send("check-in results", as_=ana)).text()

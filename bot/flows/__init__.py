@@ -99,6 +99,8 @@ def build_router() -> Router:
                                    "mes rencontres"), meetings.my_meetings)
     router.on_command("requests", ("requests", "my requests", "demandes", "mes demandes"),
                       requests.my_requests)
+    router.on_command("check-in results", ("check-in results", "checkin results",
+                                           "resultats bilans"), checkins.results)
     router.on_command("my check-ins", ("my check-ins", "my check ins", "mes bilans"),
                       checkins.trend)
     router.on_command("check-ins", ("check in", "check-in", "check-ins", "checkin",

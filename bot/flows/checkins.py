@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_datetime, get_day_names
 
@@ -218,3 +218,39 @@ async def trend(turn: Turn) -> Sequence[Outbound]:
 def _day(iso: str, turn: Turn) -> str:
     moment = datetime.fromisoformat(iso).astimezone(zone_of(turn.person))
     return str(format_date(moment, "d MMM", locale=turn.lang))
+
+
+MIN_GROUP = 5
+
+
+async def results(turn: Turn) -> Sequence[Outbound]:
+    """For the program office: answers per month and how they spread, groups under five
+    never shown (a month under five is left out, and no total is given)."""
+    if not turn.person.program_office:
+        return await not_understood(turn)
+    _ = turn.gettext
+    first = turn.now.date().replace(day=1)
+    months = []
+    for back in range(6):
+        year, number = divmod(first.year * 12 + first.month - 1 - back, 12)
+        months.append(f"{year:04d}-{number + 1:02d}")
+    by_month: dict[str, list[str]] = {}
+    for month_key, score in await turn.uow.checkins.scores(months):
+        by_month.setdefault(month_key, []).append(score)
+    facts = []
+    for month in months:
+        scores = by_month.get(month, [])
+        if len(scores) < MIN_GROUP:
+            continue
+        spread = " · ".join(
+            f"{label} {round(100 * scores.count(value) / len(scores))}%"
+            for value, label in (("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"),
+                                 ("skip", _("rather not say"))))
+        label = format_date(date(int(month[:4]), int(month[5:]), 1), "LLLL yyyy",
+                            locale=turn.lang)
+        facts.append(Fact(label, _("{count} answers").format(count=len(scores)) + ": " + spread))
+    text = _("Check-in answers over the last six months, with no link to anyone. A month "
+             "with fewer than five answers is not shown.")
+    if not facts:
+        text += "\n\n" + _("Not enough answers yet to show anything.")
+    return [turn.reply(Card(title=_("Check-in results"), text=text, facts=tuple(facts)))]
