@@ -28,7 +28,7 @@ from bot.support import (
 )
 from bot.turn import Turn
 from bot.ui import Button, Card, Fact
-from storage.models import Person, SupportRequest
+from storage.models import Person, SupporterProfile, SupportRequest
 from storage.support import ACCEPTED, CLOSED, DECLINED, EXPIRED, OPEN, WITHDRAWN
 
 _NOTE = "New message from Peerlink"
@@ -65,19 +65,35 @@ def _to(turn: Turn, person: Person, text: str, title: str = "") -> Outbound:
                     lang=lang)
 
 
-async def accept(turn: Turn) -> Sequence[Outbound]:
+Parties = tuple[SupportRequest, Person, Person, SupporterProfile, ProgramSpec]
+
+
+async def _settled(turn: Turn, status: str, *, by_seeker: bool) -> Parties | list[Outbound]:
+    """The request named by the button, moved from open to ``status`` by the one person
+    allowed to (its supporter, or with ``by_seeker`` its seeker); else the replies that
+    say why nothing changed."""
     request = await _request(turn)
     parties = await _support(turn).parties(turn.uow, request) if request else None
     if request is None or parties is None:
-        return await not_understood(turn)
+        return list(await not_understood(turn))
     seeker, supporter, profile, spec = parties
     _ = turn.gettext
-    if supporter.id != turn.person.id:
-        return [turn.reply(Card(text=_("This request was sent to someone else, so nothing "
-                                       "was changed.")))]
-    if request.status != OPEN or not await turn.uow.support.settle(request.id, ACCEPTED,
+    if (seeker if by_seeker else supporter).id != turn.person.id:
+        text = (_("This request is someone else's, so nothing was changed.") if by_seeker
+                else _("This request was sent to someone else, so nothing was changed."))
+        return [turn.reply(Card(text=text))]
+    if request.status != OPEN or not await turn.uow.support.settle(request.id, status,
                                                                     turn.now):
         return [_closed(turn, request)]
+    return request, seeker, supporter, profile, spec
+
+
+async def accept(turn: Turn) -> Sequence[Outbound]:
+    found = await _settled(turn, ACCEPTED, by_seeker=False)
+    if isinstance(found, list):
+        return found
+    request, seeker, supporter, profile, spec = found
+    _ = turn.gettext
     if not await turn.uow.support.take_slot(profile.id):
         request.status, request.decided_at = OPEN, None  # keep it open: nothing changed
         return [turn.reply(Card(text=_(
@@ -139,17 +155,11 @@ async def _withdraw_others(turn: Turn, seeker: Person, accepted: SupportRequest
 
 
 async def decline(turn: Turn) -> Sequence[Outbound]:
-    request = await _request(turn)
-    parties = await _support(turn).parties(turn.uow, request) if request else None
-    if request is None or parties is None:
-        return await not_understood(turn)
-    seeker, supporter, profile, spec = parties
+    found = await _settled(turn, DECLINED, by_seeker=False)
+    if isinstance(found, list):
+        return found
+    request, seeker, supporter, profile, spec = found
     _ = turn.gettext
-    if supporter.id != turn.person.id:
-        return [turn.reply(Card(text=_("This request was sent to someone else, so nothing "
-                                       "was changed.")))]
-    if not await turn.uow.support.settle(request.id, DECLINED, turn.now):
-        return [_closed(turn, request)]
     await cancel_timers(turn.uow, request)
     out = [turn.reply(Card(text=_("Thank you for answering. {name} will be told kindly, with "
                                   "no reason given, and offered others.").format(
@@ -166,17 +176,11 @@ def _declined(_: Gettext, supporter: Person) -> str:
 
 
 async def withdraw(turn: Turn) -> Sequence[Outbound]:
-    request = await _request(turn)
-    parties = await _support(turn).parties(turn.uow, request) if request else None
-    if request is None or parties is None:
-        return await not_understood(turn)
-    seeker, supporter, _profile, _spec = parties
+    found = await _settled(turn, WITHDRAWN, by_seeker=True)
+    if isinstance(found, list):
+        return found
+    request, seeker, supporter, _profile, _spec = found
     _ = turn.gettext
-    if seeker.id != turn.person.id:
-        return [turn.reply(Card(text=_("This request is someone else's, so nothing was "
-                                       "changed.")))]
-    if not await turn.uow.support.settle(request.id, WITHDRAWN, turn.now):
-        return [_closed(turn, request)]
     await cancel_timers(turn.uow, request)
     return [
         turn.reply(Card(text=_("Your request to {name} is withdrawn.").format(
