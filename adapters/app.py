@@ -90,7 +90,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     runtime = app[RUNTIME]
     worker = asyncio.create_task(runtime.worker.run(), name="outbox-worker")
     scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(runtime.runner.tick, "interval", seconds=5, id="due-work",
+    scheduler.add_job(runtime.runner.drain, "interval", seconds=5, id="due-work",
                       max_instances=1, coalesce=True)
     scheduler.add_job(housekeeping, "cron", minute=17, args=[runtime.db, runtime.clock],
                       id="housekeeping", max_instances=1, coalesce=True)

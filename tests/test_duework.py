@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -117,3 +118,22 @@ async def test_skip_locked_hands_a_second_claimer_other_rows(database: Database)
         await other.dispose()
     ids_a, ids_b = {w.id for w in first}, {w.id for w in second}
     assert len(ids_a) == 6 and len(ids_b) == 4 and not ids_a & ids_b
+
+
+async def test_a_fan_out_is_worked_through_in_one_drain(sqlite_db: Database) -> None:
+    """Thousands due at once (check-ins at 09:00) go in one call, batch after batch."""
+    seen: list[str] = []
+
+    async def handler(_uow: Any, work: Any, _now: Any) -> list[Any]:
+        seen.append(work.key)
+        return []
+
+    clock = FrozenClock(datetime(2026, 1, 5, 9, tzinfo=UTC))
+    async with sqlite_db.transaction() as uow:
+        for n in range(250):
+            await uow.due.schedule("fan", f"fan:{n}", clock.now())
+    runner = DueWorkRunner(sqlite_db, clock, {"fan": handler},
+                           RunnerOptions(owner="t", batch=100))
+    assert await runner.drain() == 250
+    assert sorted(seen) == sorted(f"fan:{n}" for n in range(250))
+    assert await runner.drain() == 0
