@@ -328,7 +328,7 @@ async def acknowledge(turn: Turn) -> list[Outbound]:
 
     _ = turn.gettext
     value = turn.inbound.action.value if turn.inbound.action else ""
-    escalation = await uow_escalation(turn, value)
+    escalation = await _named_escalation(turn, value)
     if escalation is None:
         return list(await not_understood(turn))
     alerts = await turn.uow.escalations.alerted(escalation.id)
@@ -362,7 +362,8 @@ async def acknowledge(turn: Turn) -> list[Outbound]:
     return outbound
 
 
-async def uow_escalation(turn: Turn, value: str) -> Escalation | None:
+async def _named_escalation(turn: Turn, value: str) -> Escalation | None:
+    """The escalation a button names, if the value is a plausible id."""
     if not value.isdigit() or len(value) > 18:
         return None
     return await turn.uow.escalations.get(int(value))

@@ -87,7 +87,7 @@ class RosterCache:
         self._size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
 
-    def get(self, key: Hashable) -> Any:
+    def get(self, key: Hashable) -> Any | None:
         if key in self._items:
             self._items.move_to_end(key)
             return self._items[key]

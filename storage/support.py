@@ -105,9 +105,9 @@ class SupportRepository:
         """Everyone on offer in a program today; cached by roster version (storage/roster.py)."""
         await self._session.flush()  # so this transaction's own changes raise the version
         key = (program_id, today, await roster.current(self._session))
-        cached = self._rosters.get(key)
+        cached: tuple[OfferRow, ...] | None = self._rosters.get(key)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         # Core, not the ORM: thousands of plain rows, no objects to track.
         connection = await self._session.connection()
         rows = await connection.execute(
