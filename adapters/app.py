@@ -149,12 +149,12 @@ async def _invite(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     services = runtime.engine.services
     async with runtime.db.transaction() as uow:
-        body = await Meetings(services.config, services.catalogs).invite_file(
+        found = await Meetings(services.config, services.catalogs).invite_file(
             uow, uid, int(person), signature, runtime.clock.now())
-    if body is None:
+    if found is None:
         raise web.HTTPNotFound()
-    method = "CANCEL" if b"METHOD:CANCEL" in body else "REQUEST"
-    return web.Response(body=body, headers={
+    method = "CANCEL" if found.cancelled else "REQUEST"
+    return web.Response(body=found.body, headers={
         "Content-Type": f"text/calendar; charset=utf-8; method={method}",
         "Content-Disposition": 'attachment; filename="invite.ics"',
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",

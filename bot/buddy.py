@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import ProgramConfig
 from bot.i18n import Catalogs
 from bot.matching import Offer
 from bot.messages import Outbound
+from bot.places import zone_of
 from bot.scheduling import DueHandler
 from bot.support import Support, lang_of, matches_for
 from storage.db import UnitOfWork
@@ -46,7 +46,7 @@ async def schedule_buddy_offers(uow: UnitOfWork, people: Sequence[Person], now: 
     for person in people:
         if person.start_date is None:
             continue
-        first_day = datetime.combine(person.start_date, time(10), tzinfo=_zone(person))
+        first_day = datetime.combine(person.start_date, time(10), tzinfo=zone_of(person))
         if not now - RECENT <= first_day <= now + AHEAD:
             continue
         if await uow.due.schedule(OFFER, offer_key(person.id), max(first_day, now),
@@ -101,10 +101,3 @@ def _good_buddy_for(person: Person) -> Callable[[Offer, int], bool]:
         near = bool(person.location) and offer.location == person.location
         return other_team and (near or shared_minutes >= MIN_SHARED_MINUTES)
     return keep
-
-
-def _zone(person: Person) -> ZoneInfo:
-    try:
-        return ZoneInfo(person.effective_timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import ProgramConfig
 from bot.i18n import Catalogs
 from bot.messages import Outbound, Priority
+from bot.places import zone_of
 from bot.scheduling import DueHandler
 from bot.slots import public_holidays
 from bot.support import lang_of
@@ -37,13 +37,6 @@ TIMES = tuple(f"{h:02d}:{m:02d}" for h in range(8, 18) for m in (0, 30))
 LOW, HIGH = 2, 4
 LOWS_IN_A_ROW = 3
 HORIZON = timedelta(days=120)
-
-
-def zone_of(person: Person) -> ZoneInfo:
-    try:
-        return ZoneInfo(person.effective_timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def next_prompt(plan: CheckinPlan, person: Person, after: datetime, default_country: str

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.aggregates import MIN_GROUP, month_name
 from bot.config import ProgramConfig
 from bot.i18n import N_, Catalogs, Gettext
 from bot.meetings import Connection, Meetings, when
@@ -230,9 +231,6 @@ def _options(_: Gettext, pairs: Sequence[tuple[str, str]]) -> tuple[Option, ...]
 
 
 
-MIN_GROUP = 5
-
-
 def survey_summary(_: Gettext, rows: Sequence[tuple[str, dict[str, str]]],
                    months: Sequence[str], lang: str) -> list[tuple[str, str]]:
     """(label, summary) per month with five answers or more, newest first; the months with
@@ -246,7 +244,7 @@ def survey_summary(_: Gettext, rows: Sequence[tuple[str, dict[str, str]]],
     for month in sorted(months, reverse=True):
         in_month = by_month.get(month, [])
         if len(in_month) >= MIN_GROUP:
-            shown.append((_month_label(month, lang), _summary(_, in_month)))
+            shown.append((month_name(month, lang), _summary(_, in_month)))
         else:
             pooled.extend(in_month)
     if len(pooled) >= MIN_GROUP:
@@ -264,9 +262,3 @@ def _summary(_: Gettext, answers: Sequence[dict[str, str]]) -> str:
                                                              share=share))
     return " · ".join(parts)
 
-
-def _month_label(month: str, lang: str) -> str:
-    from babel.dates import format_date
-
-    year, number = (int(x) for x in month.split("-"))
-    return str(format_date(datetime(year, number, 1), "LLLL yyyy", locale=lang))

@@ -27,16 +27,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import Enum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 
+from bot.aggregates import MIN_GROUP, month_name
 from bot.config import ProgramConfig
 from bot.crisis import crisis_card
 from bot.crisis_lexicon import CATEGORIES
-from bot.i18n import N_, Catalogs, Gettext, negotiate
+from bot.i18n import N_, Catalogs, Gettext
 from bot.messages import Outbound, Platform, Priority
+from bot.places import zone_of
 from bot.scheduling import DueHandler
+from bot.support import lang_of, name_of
 from bot.turn import Turn
 from bot.ui import Button, Card, Fact
 from storage.db import UnitOfWork
@@ -50,8 +53,6 @@ TIMEOUT, DEBRIEF = "escalation.timeout", "escalation.debrief"
 ACK_ACTION, DEBRIEF_ACTION = "escalation.ack", "escalation.debrief"
 RESPONDER, OFFICE = "responder", "office"
 CONSENT, IMMINENT = "consent", "imminent"
-# Small numbers identify people: a month with fewer escalations is not shown.
-MIN_GROUP = 5
 
 CATEGORY_LABELS: Mapping[str, str] = {
     "suicide": N_("Thoughts of suicide"),
@@ -106,7 +107,7 @@ class OnCall:
             if recent.status == ACKNOWLEDGED and recent.acknowledged_by is not None:
                 responder = await uow.people.get(recent.acknowledged_by)
                 return Escalated(Outcome.ACKNOWLEDGED,
-                                 responder=_name(responder) if responder else "")
+                                 responder=name_of(responder) if responder else "")
             if recent.status == ALERTING:
                 return Escalated(Outcome.UNDER_WAY)
         escalation = await uow.escalations.open(person.id, category, reason, now)
@@ -168,7 +169,7 @@ class OnCall:
 
     def _alert(self, escalation: Escalation, subject: Subject, to: Person,
                now: datetime, *, reminder: bool) -> Outbound:
-        lang = _lang(to)
+        lang = lang_of(to)
         _ = self.catalogs.gettext(lang)
         return Outbound(
             person_id=to.id,
@@ -200,7 +201,7 @@ class OnCall:
         responder = await uow.people.get(int(work.payload["person_id"]))
         if responder is None:
             return []
-        lang = _lang(responder)
+        lang = lang_of(responder)
         _ = self.catalogs.gettext(lang)
         card = Card(
             title=_("After the crisis alert"),
@@ -236,7 +237,7 @@ def alert_card(_: Gettext, lang: str, config: ProgramConfig, escalation: Escalat
     """Who needs contact and how to reach them: never what they wrote."""
     person = subject.person
     lines = config.lines_for(person.country or "")
-    zone = _zone(person.effective_timezone)
+    zone = zone_of(person)
     local = format_datetime(now.astimezone(zone), "EEE HH:mm", locale=lang)
     facts = [
         Fact(_("Name"), person.display_name or _("(no name in the directory)")),
@@ -342,7 +343,7 @@ async def acknowledge(turn: Turn) -> list[Outbound]:
                  if escalation.acknowledged_by else None)
         return [turn.reply(Card(text=_("{name} has already taken this alert, so there is "
                                        "nothing more to do. Thank you for answering.").format(
-            name=_name(other) if other else _("Someone"))))]
+            name=name_of(other) if other else _("Someone"))))]
     await turn.uow.due.cancel(f"escalation:{escalation.id}:{escalation.round}")
     waited = turn.now - escalation.created_at
     log.warning("escalation acknowledged", extra={
@@ -370,11 +371,11 @@ async def _named_escalation(turn: Turn, value: str) -> Escalation | None:
 
 
 def _tell_subject(turn: Turn, subject: Person) -> Outbound:
-    lang = _lang(subject)
+    lang = lang_of(subject)
     _ = turn.catalogs.gettext(lang)
     emergency = turn.config.lines_for(subject.country or "").emergency
     text = _("{name} from our support team will contact you soon.").format(
-        name=_name(turn.person))
+        name=name_of(turn.person))
     text += " " + (_("If you are in immediate danger, call {emergency} now.").format(
         emergency=emergency) if emergency
         else _("If you are in immediate danger, call your local emergency number now."))
@@ -391,17 +392,17 @@ async def _tell_others(turn: Turn, alerts: Sequence[EscalationAlert]) -> list[Ou
         person = await turn.uow.people.get(person_id)
         if person is None:
             continue
-        lang = _lang(person)
+        lang = lang_of(person)
         _ = turn.catalogs.gettext(lang)
         text = _("{name} has taken the crisis alert you received. Nothing more is needed "
-                 "from you. Thank you.").format(name=_name(turn.person))
+                 "from you. Thank you.").format(name=name_of(turn.person))
         outbound.append(Outbound(person.id, Card(text=text), _("A message from Peerlink"),
                                  Priority.CRISIS, lang=lang))
     return outbound
 
 
 async def _schedule_debrief(turn: Turn, escalation: Escalation) -> None:
-    zone = _zone(turn.person.effective_timezone)
+    zone = zone_of(turn.person)
     await turn.uow.due.schedule(
         DEBRIEF, f"escalation:{escalation.id}:debrief",
         next_working_morning(turn.now, zone),
@@ -424,10 +425,10 @@ async def ask_debrief(turn: Turn) -> list[Outbound]:
 
 
 def _debrief_request(turn: Turn, member: Person) -> Outbound:
-    lang = _lang(member)
+    lang = lang_of(member)
     _ = turn.catalogs.gettext(lang)
     text = _("{name} responded to a crisis alert and would like a debrief. Please get in "
-             "touch with them.").format(name=_name(turn.person))
+             "touch with them.").format(name=name_of(turn.person))
     if turn.person.email:
         text += " " + turn.person.email
     return Outbound(member.id, Card(title=_("Debrief requested"), text=text),
@@ -463,15 +464,13 @@ async def report(turn: Turn) -> list[Outbound]:
     start = (turn.now - timedelta(days=180)).replace(day=1, hour=0, minute=0, second=0,
                                                      microsecond=0)
     records = await turn.uow.escalations.since(start)
-    months: dict[tuple[int, int], list[float | None]] = {}
+    months: dict[str, list[float | None]] = {}
     for r in records:
         waited = ((r.acknowledged_at - r.created_at).total_seconds() / 60
                   if r.acknowledged_at else None)
-        months.setdefault((r.created_at.year, r.created_at.month), []).append(waited)
-    facts = []
-    for (year, month), waits in sorted(months.items(), reverse=True):
-        label = format_date(datetime(year, month, 1), "LLLL yyyy", locale=turn.lang)
-        facts.append(Fact(label, _month_summary(_, waits, turn.lang)))
+        months.setdefault(r.created_at.strftime("%Y-%m"), []).append(waited)
+    facts = [Fact(month_name(month, turn.lang), _month_summary(_, waits, turn.lang))
+             for month, waits in sorted(months.items(), reverse=True)]
     text = _("Crisis escalations over the last six months. Months with fewer than {n} are "
              "not shown, so nobody can be recognised. Only counts and times are kept: never "
              "who, never what was written.").format(n=MIN_GROUP)
@@ -490,21 +489,6 @@ def _month_summary(_: Gettext, waits: list[float | None], lang: str) -> str:
         parts.append(_("median {minutes} min to acknowledge").format(
             minutes=round(statistics.median(answered), 1)))
     return " · ".join(parts)
-
-
-def _lang(person: Person) -> str:
-    return person.language or negotiate(person.org_language)
-
-
-def _name(person: Person) -> str:
-    return person.display_name or person.email or "?"
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def platform_names(_: Gettext, platforms: Sequence[str]) -> str:

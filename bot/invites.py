@@ -11,11 +11,11 @@ daylight-saving changes.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from bot.i18n import Gettext
+from bot.places import zone as _zone
 
 PRODID = "-//Peerlink//Private conversations//EN"
 
@@ -62,9 +62,3 @@ def invite(
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.places import zone as zone_named
 
 WEEK = 7 * 24 * 60
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -223,10 +224,7 @@ def _monday(now: datetime) -> date:
 @lru_cache(maxsize=4096)
 def _offset_minutes(zone: str, day: date) -> int:
     """The zone's UTC offset at noon on ``day``, in minutes (UTC when unknown)."""
-    try:
-        tz = ZoneInfo(zone) if zone else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = ZoneInfo("UTC")
+    tz = zone_named(zone)
     offset = datetime.combine(day, time(12), tzinfo=tz).utcoffset()
     return int(offset.total_seconds() // 60) if offset else 0
 

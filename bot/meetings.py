@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 
@@ -28,6 +27,7 @@ from bot.i18n import N_, Catalogs, Gettext
 from bot.invites import invite
 from bot.matching import windows
 from bot.messages import Outbound, Priority
+from bot.places import zone_of
 from bot.scheduling import DueHandler
 from bot.slots import Busy, free_slots
 from bot.support import Support, lang_of, name_of
@@ -68,17 +68,18 @@ class Connection:
         return person.id in (self.seeker.id, self.supporter.id)
 
 
-def zone_of(person: Person) -> ZoneInfo:
-    try:
-        return ZoneInfo(person.effective_timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def when(moment: datetime, person: Person, lang: str) -> str:
     """"Tue, Nov 24, 10:00" in the person's timezone and language."""
     local = moment.astimezone(zone_of(person))
     return format_datetime(local, "EEE d MMM, HH:mm", locale=lang)
+
+
+@dataclass(frozen=True)
+class Invite:
+    """A calendar file and whether it cancels the meeting (METHOD:CANCEL)."""
+
+    cancelled: bool
+    body: bytes
 
 
 class Meetings:
@@ -221,7 +222,7 @@ class Meetings:
         return out
 
     async def invite_file(self, uow: UnitOfWork, uid: str, person_id: int, signature: str,
-                          now: datetime) -> bytes | None:
+                          now: datetime) -> Invite | None:
         """The calendar invite behind a confirmation's link, for the person it was made
         for (its signature says so), as the meeting stands now; None for anything else."""
         meeting = await uow.meetings.by_uid(uid)
@@ -235,13 +236,14 @@ class Meetings:
         if person.id != person_id:
             return None
         _ = self.catalogs.gettext(lang_of(person))
-        return invite(
+        cancelled = meeting.status != BOOKED
+        return Invite(cancelled, invite(
             _, uid=meeting.uid, sequence=meeting.sequence, starts_at=meeting.starts_at,
             ends_at=meeting.ends_at, zone=zone_of(person).key,
-            cancelled=meeting.status != BOOKED, location=self.how(_, c, meeting),
+            cancelled=cancelled, location=self.how(_, c, meeting),
             organizer=c.supporter.email or "",
             attendees=tuple(e for e in (c.seeker.email, c.supporter.email) if e), now=now,
-        )
+        ))
 
     def due_handlers(self) -> dict[str, DueHandler]:
         return {REMIND: self.remind}

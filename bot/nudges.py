@@ -12,19 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from sqlalchemy import select
 
 from bot.config import ProgramConfig
 from bot.i18n import Catalogs
 from bot.messages import Outbound, Priority
+from bot.places import zone_of
 from bot.scheduling import DueHandler
 from bot.support import lang_of, name_of
 from bot.ui import Button, Card
 from storage.db import UnitOfWork
 from storage.duework import ClaimedWork
-from storage.models import LeaderCheck, NudgeState, Person
+from storage.models import Person
 
 SEND = "nudge.send"
 AT = time(10)
@@ -32,16 +30,9 @@ EPOCH = date(2024, 1, 1)  # a Monday: nudge weeks are counted from it
 MAX_NAMED = 10
 
 
-def _zone(person: Person) -> ZoneInfo:
-    try:
-        return ZoneInfo(person.effective_timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def next_nudge(leader: Person, now: datetime, every_days: int) -> datetime:
     """The next Monday 10:00 (leader's time) of a nudge week, after ``now``."""
-    tz = _zone(leader)
+    tz = zone_of(leader)
     weeks = max(1, every_days // 7)
     day = now.astimezone(tz).date()
     day -= timedelta(days=day.weekday())
@@ -55,10 +46,8 @@ def next_nudge(leader: Person, now: datetime, every_days: int) -> datetime:
 
 async def ensure_nudges(uow: UnitOfWork, config: ProgramConfig, now: datetime) -> int:
     """Every leader has their next nudge scheduled (idempotent: one key per date)."""
-    managers = select(Person.manager_id).where(Person.manager_id.is_not(None)).distinct()
-    leaders = list(await uow.session.scalars(select(Person).where(Person.id.in_(managers))))
     scheduled = 0
-    for leader in leaders:
+    for leader in await uow.nudges.leaders():
         when = next_nudge(leader, now, config.nudge_every_days)
         if await uow.due.schedule(SEND, f"nudge:{leader.id}:{when.date().isoformat()}", when,
                                   {"leader_id": leader.id}):
@@ -75,9 +64,7 @@ class Nudges:
                           ) -> list[Person]:
         """Direct reports not marked as checked in with for ``nudge_after_days``."""
         reports = await uow.people.direct_reports(leader.id)
-        marks = dict((await uow.session.execute(
-            select(LeaderCheck.report_id, LeaderCheck.marked_at)
-            .where(LeaderCheck.leader_id == leader.id))).all())
+        marks = await uow.nudges.marks(leader.id)
         since = now - timedelta(days=self.config.nudge_after_days)
         return sorted((r for r in reports if marks.get(r.id) is None or marks[r.id] < since),
                       key=lambda r: (r.display_name.casefold(), r.id))
@@ -87,11 +74,8 @@ class Nudges:
         leader = await uow.people.get(int(work.payload["leader_id"]))
         if leader is None:
             return []
-        state = await uow.session.get(NudgeState, leader.id)
-        if state is None:
-            state = NudgeState(leader_id=leader.id, tip=0)
-            uow.session.add(state)
-        if state.snoozed_until and state.snoozed_until > now.astimezone(_zone(leader)).date():
+        state = await uow.nudges.state(leader.id)
+        if state.snoozed_until and state.snoozed_until > now.astimezone(zone_of(leader)).date():
             return []
         due = await self.due_reports(uow, leader, now)
         if not due:

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 
+from storage.models import Person
+
 # Zones that name no place: "localtime" is whatever the host machine uses.
 _NOT_ZONES = frozenset({"localtime", "Factory"})
 # CLDR region codes babel knows that are not countries.
@@ -32,6 +34,20 @@ def is_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    """A zone by IANA name; UTC for an empty or unknown one, so a bad value never raises."""
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo("UTC")
+
+
+def zone_of(person: Person) -> ZoneInfo:
+    """The person's own timezone, else the directory's, else UTC."""
+    return zone(person.effective_timezone)
 
 
 def timezone_spelling(name: str) -> str | None:

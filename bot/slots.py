@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from bot.matching import Window
+from bot.places import zone as zone_named
 
 DURATIONS = (30, 45, 60)
 STEP = timedelta(minutes=30)
@@ -83,7 +84,7 @@ def free_slots(
     notice: timedelta = NOTICE,
 ) -> list[datetime]:
     """Start times (UTC) of free slots of ``minutes`` over the next ``days`` working days."""
-    tz = ZoneInfo(zone or "UTC")
+    tz = zone_named(zone)
     length = timedelta(minutes=minutes)
     earliest = now + notice
     by_day: dict[int, list[Window]] = {}

@@ -33,6 +33,7 @@ from storage.escalations import EscalationRepository
 from storage.events import EventRepository
 from storage.installations import InstallationRepository, OAuthStateRepository
 from storage.meetings import MeetingRepository
+from storage.nudges import NudgeRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.programs import ProgramRepository
@@ -79,6 +80,7 @@ class UnitOfWork:
         self.meetings = MeetingRepository(session, cipher)
         self.surveys = SurveyRepository(session)
         self.checkins = CheckinRepository(session, cipher)
+        self.nudges = NudgeRepository(session)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

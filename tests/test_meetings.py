@@ -114,10 +114,11 @@ async def invite_text(h: Harness, card: Card) -> str:
     person, sig = link.split("?p=")[1].split("&s=")
     services = h.runtime.engine.services
     async with h.runtime.db.transaction() as uow:
-        body = await Meetings(services.config, services.catalogs).invite_file(
+        found = await Meetings(services.config, services.catalogs).invite_file(
             uow, uid, int(person), sig, h.clock.now())
-    assert body is not None
-    return body.decode()
+    assert found is not None
+    assert found.cancelled == ("METHOD:CANCEL" in found.body.decode())
+    return found.body.decode()
 
 
 async def test_the_invite_is_neutral_stable_and_follows_changes(h: Harness) -> None:

@@ -14,14 +14,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from babel.dates import format_date, format_datetime, get_day_names
 
-from bot.checkins import CADENCES, HIGH, LOW, LOWS_IN_A_ROW, TIMES, schedule_next, zone_of
+from bot.aggregates import MIN_GROUP, month_name, recent_months
+from bot.checkins import CADENCES, HIGH, LOW, LOWS_IN_A_ROW, TIMES, schedule_next
 from bot.flows.menu import not_understood, stale_card
 from bot.flows.profile import parse_day
 from bot.messages import Outbound
+from bot.places import zone_of
 from bot.turn import Turn
 from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option, TextInput
 from storage.checkins import ANSWERED
@@ -220,20 +222,13 @@ def _day(iso: str, turn: Turn) -> str:
     return str(format_date(moment, "d MMM", locale=turn.lang))
 
 
-MIN_GROUP = 5
-
-
 async def results(turn: Turn) -> Sequence[Outbound]:
     """For the program office: answers per month and how they spread, groups under five
     never shown (a month under five is left out, and no total is given)."""
     if not turn.person.program_office:
         return await not_understood(turn)
     _ = turn.gettext
-    first = turn.now.date().replace(day=1)
-    months = []
-    for back in range(6):
-        year, number = divmod(first.year * 12 + first.month - 1 - back, 12)
-        months.append(f"{year:04d}-{number + 1:02d}")
+    months = recent_months(turn.now.date(), 6)
     by_month: dict[str, list[str]] = {}
     for month_key, score in await turn.uow.checkins.scores(months):
         by_month.setdefault(month_key, []).append(score)
@@ -246,9 +241,8 @@ async def results(turn: Turn) -> Sequence[Outbound]:
             f"{label} {round(100 * scores.count(value) / len(scores))}%"
             for value, label in (("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"),
                                  ("skip", _("rather not say"))))
-        label = format_date(date(int(month[:4]), int(month[5:]), 1), "LLLL yyyy",
-                            locale=turn.lang)
-        facts.append(Fact(label, _("{count} answers").format(count=len(scores)) + ": " + spread))
+        count = _("{count} answers").format(count=len(scores))
+        facts.append(Fact(month_name(month, turn.lang), f"{count}: {spread}"))
     text = _("Check-in answers over the last six months, with no link to anyone. A month "
              "with fewer than five answers is not shown.")
     if not facts:

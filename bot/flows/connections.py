@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.aggregates import recent_months
 from bot.config import Resource
 from bot.connections import FOLLOW_UP, FOLLOW_UP_AFTER, Arc, survey_summary
 from bot.flows.menu import not_understood, stale_card
@@ -252,11 +253,7 @@ async def survey_results(turn: Turn) -> Sequence[Outbound]:
     if not turn.person.program_office:
         return await not_understood(turn)
     _ = turn.gettext
-    first = turn.now.date().replace(day=1)
-    months = []
-    for back in range(6):
-        year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
-        months.append(f"{year:04d}-{month + 1:02d}")
+    months = recent_months(turn.now.date(), 6)
     rows = [(r.month, dict(r.answers)) for r in await turn.uow.surveys.answers("seeker", months)]
     lines = survey_summary(_, rows, months, turn.lang)
     text = _("The seekers' anonymous survey over the last six months. A month with fewer "
