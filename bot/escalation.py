@@ -40,6 +40,7 @@ from bot.messages import Outbound, Platform, Priority
 from bot.places import zone_of
 from bot.scheduling import DueHandler
 from bot.support import lang_of, name_of
+from bot.text import as_id
 from bot.turn import Turn
 from bot.ui import Button, Card, Fact
 from storage.db import UnitOfWork
@@ -291,7 +292,7 @@ async def escalate_for_crisis(turn: Turn, category: str) -> list[Outbound]:
 async def talk_now(turn: Turn) -> list[Outbound]:
     """"Talk to someone now": the person's consent to be contacted by a human."""
     _ = turn.gettext
-    category = turn.inbound.action.value if turn.inbound.action else ""
+    category = turn.value
     category = category if category in CATEGORIES else ""
     found = await OnCall(turn.config, turn.catalogs).escalate(
         turn.uow, turn.person, category, CONSENT, turn.now)
@@ -328,7 +329,7 @@ async def acknowledge(turn: Turn) -> list[Outbound]:
     from bot.flows.menu import not_understood
 
     _ = turn.gettext
-    value = turn.inbound.action.value if turn.inbound.action else ""
+    value = turn.value
     escalation = await _named_escalation(turn, value)
     if escalation is None:
         return list(await not_understood(turn))
@@ -365,9 +366,8 @@ async def acknowledge(turn: Turn) -> list[Outbound]:
 
 async def _named_escalation(turn: Turn, value: str) -> Escalation | None:
     """The escalation a button names, if the value is a plausible id."""
-    if not value.isdigit() or len(value) > 18:
-        return None
-    return await turn.uow.escalations.get(int(value))
+    escalation_id = as_id(value)
+    return await turn.uow.escalations.get(escalation_id) if escalation_id is not None else None
 
 
 def _tell_subject(turn: Turn, subject: Person) -> Outbound:

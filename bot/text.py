@@ -40,3 +40,12 @@ def fold(text: str) -> str:
 def words(text: str) -> tuple[str, ...]:
     """Folded words of a message, a leading slash dropped ("/Aide" -> ("aide",))."""
     return tuple(w for w in _WORD.split(fold(text).lstrip("/")) if w)
+
+
+def as_id(text: str, digits: int = 12) -> int | None:
+    """A number a button carries (an id, a page, a capacity), or None.
+
+    ASCII digits only: ``str.isdigit`` also accepts "²" or "٣", which ``int`` then
+    refuses or reads in a way no button of ours ever sent.
+    """
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None

@@ -69,6 +69,11 @@ class Turn:
         await self.uow.conversations.leave(self.person.id)
         self.state = None
 
+    @property
+    def value(self) -> str:
+        """The value of the button or option pressed ("" for text)."""
+        return self.inbound.action.value if self.inbound.action is not None else ""
+
     def holds(self, flow: str, token: str) -> bool:
         """True when a card's token is the live one for ``flow`` (not an old card)."""
         return self.state is not None and self.state.flow == flow and self.state.token == token

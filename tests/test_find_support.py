@@ -560,3 +560,18 @@ async def test_every_card_of_finding_support_renders_on_every_platform(h: Harnes
         assert render_html(body)
         if isinstance(body, Form):
             assert render_modal(body)
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "１２", "1²", "-1", " 1", "1e3", "0x1f"])
+async def test_button_values_that_only_look_like_numbers_are_refused_kindly(
+    h: Harness, value: str
+) -> None:
+    """str.isdigit() accepts "²" and "٣", which int() then refuses: answered, not crashed."""
+    for action in ("find.ask", "find.hide", "request.accept", "request.withdraw",
+                   "meeting.book", "meeting.cancel", "checkin.answer", "nudge.done",
+                   "escalation.ack", "profile.capacity"):
+        replies = await h.press(Button("", action, value), as_=SAM)
+        assert replies.card().title == "Peerlink", (action, value)
+        assert "Something went wrong" not in replies.text()
+    paged = await h.press(Button("", "find.browse", f"peer_support||||{value}"), as_=SAM)
+    assert paged.card().title == "Directory"

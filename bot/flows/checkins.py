@@ -24,6 +24,7 @@ from bot.flows.menu import not_understood, stale_card
 from bot.flows.profile import parse_day
 from bot.messages import Outbound
 from bot.places import zone_of
+from bot.text import as_id
 from bot.turn import Turn
 from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option, TextInput
 from storage.checkins import ANSWERED
@@ -169,10 +170,9 @@ async def stop(turn: Turn) -> Sequence[Outbound]:
 
 
 async def answer(turn: Turn) -> Sequence[Outbound]:
-    value = turn.inbound.action.value if turn.inbound.action else ""
-    head, _sep, score = value.partition("|")
-    prompt = (await turn.uow.checkins.get_prompt(int(head))
-              if head.isdigit() and len(head) < 12 else None)
+    head, _sep, score = turn.value.partition("|")
+    prompt_id = as_id(head)
+    prompt = await turn.uow.checkins.get_prompt(prompt_id) if prompt_id is not None else None
     if prompt is None or prompt.person_id != turn.person.id or score not in (
         "1", "2", "3", "4", "5", "skip"
     ):

@@ -23,7 +23,7 @@ from bot.i18n import Gettext
 from bot.meetings import Connection
 from bot.messages import Outbound, Priority
 from bot.support import lang_of, name_of
-from bot.text import clean
+from bot.text import as_id, clean
 from bot.turn import Turn
 from bot.ui import Button, Card, Fact, Form, TextInput
 from storage.meetings import BOOKED
@@ -36,14 +36,6 @@ def _arc(turn: Turn) -> Arc:
     return Arc(turn.config, turn.catalogs)
 
 
-def _value(turn: Turn) -> str:
-    return turn.inbound.action.value if turn.inbound.action else ""
-
-
-def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= 12 else None
-
-
 async def _connection(turn: Turn, request_id: int | None) -> Connection | None:
     if request_id is None:
         return None
@@ -52,7 +44,7 @@ async def _connection(turn: Turn, request_id: int | None) -> Connection | None:
 
 
 async def held(turn: Turn) -> Sequence[Outbound]:
-    meeting = await turn.uow.meetings.get(_int(_value(turn)) or 0)
+    meeting = await turn.uow.meetings.get(as_id(turn.value) or 0)
     c = await _connection(turn, meeting.request_id) if meeting else None
     if meeting is None or c is None or turn.person.id != c.seeker.id:
         return await not_understood(turn)
@@ -77,8 +69,8 @@ async def held(turn: Turn) -> Sequence[Outbound]:
 
 
 async def missed(turn: Turn) -> Sequence[Outbound]:
-    head, _sep, how = _value(turn).partition("|")
-    meeting = await turn.uow.meetings.get(_int(head) or 0)
+    head, _sep, how = turn.value.partition("|")
+    meeting = await turn.uow.meetings.get(as_id(head) or 0)
     c = await _connection(turn, meeting.request_id) if meeting else None
     if meeting is None or c is None or turn.person.id != c.seeker.id:
         return await not_understood(turn)
@@ -93,11 +85,11 @@ async def missed(turn: Turn) -> Sequence[Outbound]:
 
 
 async def more(turn: Turn) -> Sequence[Outbound]:
-    rid, _held, answer = [*_value(turn).split("|"), "", ""][:3]
-    c = await _connection(turn, _int(rid))
+    rid, _held, answer = [*turn.value.split("|"), "", ""][:3]
+    c = await _connection(turn, as_id(rid))
     if c is None or answer not in ("yes", "no"):
         _ = turn.gettext
-        if _int(rid) is not None and answer in ("yes", "no"):
+        if as_id(rid) is not None and answer in ("yes", "no"):
             return [turn.reply(Card(text=_("This connection has already ended. Nothing was "
                                            "changed.")))]
         return await not_understood(turn)
@@ -132,7 +124,7 @@ async def survey(turn: Turn) -> Sequence[Outbound]:
 
 
 async def resources(turn: Turn) -> Sequence[Outbound]:
-    c = await _connection(turn, _int(_value(turn)))
+    c = await _connection(turn, as_id(turn.value))
     if c is None or turn.person.id != c.supporter.id:
         return await not_understood(turn)
     _ = turn.gettext
@@ -147,8 +139,8 @@ async def resources(turn: Turn) -> Sequence[Outbound]:
 
 
 async def refer(turn: Turn) -> Sequence[Outbound]:
-    rid, _sep, key = _value(turn).partition("|")
-    c = await _connection(turn, _int(rid))
+    rid, _sep, key = turn.value.partition("|")
+    c = await _connection(turn, as_id(rid))
     resource = turn.config.resource(key)
     if c is None or resource is None or turn.person.id != c.supporter.id:
         return await not_understood(turn)
@@ -176,7 +168,7 @@ def _resource_card(_: Gettext, lang: str, resource: Resource, sender: str) -> Ca
 
 async def goals(turn: Turn) -> Sequence[Outbound]:
     """The seeker's goals checklist as a form, filled with what they saved."""
-    c = await _connection(turn, _int(_value(turn)))
+    c = await _connection(turn, as_id(turn.value))
     if c is None or turn.person.id != c.seeker.id:
         return await not_understood(turn)
     token = await turn.enter("goals", "form", {"request": c.request.id})
@@ -228,7 +220,7 @@ async def save_goals(turn: Turn) -> Sequence[Outbound]:
 
 
 async def share_goal(turn: Turn) -> Sequence[Outbound]:
-    c = await _connection(turn, _int(_value(turn)))
+    c = await _connection(turn, as_id(turn.value))
     if c is None or turn.person.id != c.seeker.id:
         return await not_understood(turn)
     goal = (turn.uow.support.unseal(c.request.goals) or {}).get("goal", "")

@@ -36,7 +36,7 @@ from bot.support import (
     schedule_timers,
     seeker_for,
 )
-from bot.text import clean
+from bot.text import as_id, clean
 from bot.turn import Turn
 from bot.ui import Button, Card, Form, Option, Select, TextInput
 from storage.models import Person, SupporterProfile, SupportRequest
@@ -65,7 +65,7 @@ async def find(turn: Turn) -> Sequence[Outbound]:
 
 
 async def choose_program(turn: Turn) -> Sequence[Outbound]:
-    spec = _spec(turn, turn.inbound.action.value if turn.inbound.action else "")
+    spec = _spec(turn, turn.value)
     if spec is None:
         return await not_understood(turn)
     _ = turn.gettext
@@ -99,7 +99,7 @@ class Filters:
             topic=topic if turn.config.topic(topic) else "",
             language=language if language in SUPPORTED else "",
             shared_hours=hours == "1",
-            page=int(page) if page.isdigit() and len(page) < 6 else 0,
+            page=as_id(page, digits=5) or 0,
         )
 
     def value(self, *, topic: str | None = None, language: str | None = None,
@@ -119,7 +119,7 @@ class Filters:
 
 async def browse(turn: Turn) -> Sequence[Outbound]:
     """A page of the directory (see :class:`Filters`), sorted by name."""
-    filters = Filters.parse(turn, turn.inbound.action.value if turn.inbound.action else "")
+    filters = Filters.parse(turn, turn.value)
     spec = _spec(turn, filters.program)
     if spec is None:
         return await not_understood(turn)
@@ -172,7 +172,7 @@ def _directory_card(turn: Turn, spec: ProgramSpec, f: Filters, total: int) -> Ca
 
 async def hide(turn: Turn) -> Sequence[Outbound]:
     """Hide a supporter from this seeker's results; the supporter is never told."""
-    profile_id = _int(turn)
+    profile_id = as_id(turn.value)
     profile = await turn.uow.support.profile(profile_id) if profile_id else None
     if profile is None:
         return await not_understood(turn)
@@ -184,7 +184,7 @@ async def hide(turn: Turn) -> Sequence[Outbound]:
 
 async def ask(turn: Turn) -> Sequence[Outbound]:
     """"Ask to connect": checks first, then a form for optional context."""
-    profile_id = _int(turn)
+    profile_id = as_id(turn.value)
     found = await _askable(turn, profile_id)
     if isinstance(found, list):
         return found
@@ -300,6 +300,3 @@ def _spec(turn: Turn, key: str) -> ProgramSpec | None:
     return turn.config.program(key)
 
 
-def _int(turn: Turn) -> int | None:
-    value = turn.inbound.action.value if turn.inbound.action else ""
-    return int(value) if value.isdigit() and len(value) < 12 else None

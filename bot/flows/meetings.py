@@ -22,6 +22,7 @@ from bot.meetings import MODES, Connection, Meetings, when
 from bot.messages import Outbound
 from bot.slots import BUFFER, DURATIONS
 from bot.support import lang_of, name_of
+from bot.text import as_id
 from bot.turn import Turn
 from bot.ui import Button, Card
 from storage.meetings import BOOKED
@@ -34,12 +35,7 @@ def _rules(turn: Turn) -> Meetings:
 
 
 def _parts(turn: Turn, count: int) -> list[str]:
-    value = turn.inbound.action.value if turn.inbound.action else ""
-    return [*value.split("|"), *[""] * count][:count]
-
-
-def _int(text: str, limit: int = 12) -> int | None:
-    return int(text) if text.isdigit() and len(text) <= limit else None
+    return [*turn.value.split("|"), *[""] * count][:count]
 
 
 async def _connection_of(turn: Turn, request_id: int | None) -> Connection | None:
@@ -59,7 +55,8 @@ async def _meeting_of(turn: Turn, meeting_id: int | None
 
 
 def _choice(c: Connection, minutes: str, mode: str) -> tuple[int, str]:
-    length = int(minutes) if minutes.isdigit() and int(minutes) in DURATIONS else 30
+    length = as_id(minutes, digits=2) or 30
+    length = length if length in DURATIONS else 30
     modes = [m for m in c.profile.modes if m in MODES] or ["video"]
     return length, mode if mode in modes else modes[0]
 
@@ -69,27 +66,27 @@ async def slots(turn: Turn) -> Sequence[Outbound]:
     head, minutes, mode, page = _parts(turn, 4)
     moving = None
     if head.startswith("m"):
-        found = await _meeting_of(turn, _int(head[1:]))
+        found = await _meeting_of(turn, as_id(head[1:]))
         if found is None or found[0].status != BOOKED:
             return await not_understood(turn)
         moving, c = found
         length, mode = moving.minutes, moving.mode
     else:
-        connection = await _connection_of(turn, _int(head))
+        connection = await _connection_of(turn, as_id(head))
         if connection is None:
             return await not_understood(turn)
         c = connection
         length, mode = _choice(c, minutes, mode)
     rules = _rules(turn)
     free = await rules.free(turn.uow, c, length, turn.now, moving=moving)
-    page_no = min(_int(page, 4) or 0, max(0, (len(free) - 1) // 8))
+    page_no = min(as_id(page, 4) or 0, max(0, (len(free) - 1) // 8))
     return [turn.reply(rules.slot_card(c, turn.person, free, minutes=length, mode=mode,
                                        page=page_no, moving=moving))]
 
 
 async def book(turn: Turn) -> Sequence[Outbound]:
     rid, epoch, minutes, mode = _parts(turn, 4)
-    c = await _connection_of(turn, _int(rid))
+    c = await _connection_of(turn, as_id(rid))
     start = _moment(epoch)
     if c is None or start is None:
         return await not_understood(turn)
@@ -123,7 +120,7 @@ async def _changeable(turn: Turn, meeting_id: int | None
 
 async def reschedule(turn: Turn) -> Sequence[Outbound]:
     """"Move": the free times, as for booking, for this meeting's length."""
-    found = await _changeable(turn, _int(_parts(turn, 1)[0]))
+    found = await _changeable(turn, as_id(_parts(turn, 1)[0]))
     if isinstance(found, list):
         return found
     meeting, c = found
@@ -136,7 +133,7 @@ async def reschedule(turn: Turn) -> Sequence[Outbound]:
 async def move(turn: Turn) -> Sequence[Outbound]:
     mid, epoch = _parts(turn, 2)
     start = _moment(epoch)
-    found = await _changeable(turn, _int(mid) if start is not None else None)
+    found = await _changeable(turn, as_id(mid) if start is not None else None)
     if isinstance(found, list):
         return found
     meeting, c = found
@@ -157,7 +154,7 @@ async def move(turn: Turn) -> Sequence[Outbound]:
 
 
 async def cancel(turn: Turn) -> Sequence[Outbound]:
-    found = await _changeable(turn, _int(_parts(turn, 1)[0]))
+    found = await _changeable(turn, as_id(_parts(turn, 1)[0]))
     if isinstance(found, list):
         return found
     meeting, c = found
@@ -196,7 +193,7 @@ def _closed(turn: Turn, meeting: Meeting) -> Outbound:
 
 
 def _moment(epoch: str) -> datetime | None:
-    seconds = _int(epoch, 11)
+    seconds = as_id(epoch, 11)
     if seconds is None:
         return None
     try:

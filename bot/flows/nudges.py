@@ -18,14 +18,14 @@ from babel.dates import format_date
 from bot.flows.menu import not_understood
 from bot.messages import Outbound
 from bot.support import name_of
+from bot.text import as_id
 from bot.turn import Turn
 from bot.ui import Card
 
 
 async def done(turn: Turn) -> Sequence[Outbound]:
-    value = turn.inbound.action.value if turn.inbound.action else ""
-    report = (await turn.uow.people.get(int(value))
-              if value.isdigit() and len(value) < 12 else None)
+    report_id = as_id(turn.value)
+    report = await turn.uow.people.get(report_id) if report_id is not None else None
     if report is None or report.manager_id != turn.person.id:
         return await not_understood(turn)
     await turn.uow.nudges.mark(turn.person.id, report.id, turn.now)

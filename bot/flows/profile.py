@@ -26,7 +26,7 @@ from bot.i18n import LANGUAGE_NAMES, SUPPORTED, Gettext
 from bot.matching import DAYS
 from bot.messages import Action, Outbound
 from bot.support import language_name
-from bot.text import clean
+from bot.text import as_id, clean
 from bot.turn import Turn
 from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option, Select, TextInput
 from storage.models import SupporterProfile
@@ -130,21 +130,17 @@ def _day_names(lang: str) -> list[str]:
 
 async def _own(turn: Turn, value: str) -> SupporterProfile | None:
     """The presser's own, changeable profile named by a button value ("12" or "12|...")."""
-    head = value.split("|", 1)[0]
-    if not head.isdigit() or len(head) > 12:
+    profile_id = as_id(value.split("|", 1)[0])
+    if profile_id is None:
         return None
-    profile = await turn.uow.support.profile(int(head))
+    profile = await turn.uow.support.profile(profile_id)
     if profile is None or profile.person_id != turn.person.id or profile.state in _LOCKED:
         return None
     return profile
 
 
-def _value(turn: Turn) -> str:
-    return turn.inbound.action.value if turn.inbound.action else ""
-
-
 async def edit_bio(turn: Turn) -> Sequence[Outbound]:
-    profile = await _own(turn, _value(turn))
+    profile = await _own(turn, turn.value)
     if profile is None:
         return await not_understood(turn)
     token = await turn.enter(FLOW, "bio", {"profile": profile.id})
@@ -196,7 +192,7 @@ async def save_bio(turn: Turn) -> Sequence[Outbound]:
 
 
 async def edit_details(turn: Turn) -> Sequence[Outbound]:
-    profile = await _own(turn, _value(turn))
+    profile = await _own(turn, turn.value)
     if profile is None:
         return await not_understood(turn)
     token = await turn.enter(FLOW, "details", {"profile": profile.id})
@@ -241,7 +237,7 @@ async def save_details(turn: Turn) -> Sequence[Outbound]:
 
 async def topics(turn: Turn) -> Sequence[Outbound]:
     """The topic toggles; "profile.topic" with "id|key" flips one."""
-    value = _value(turn)
+    value = turn.value
     profile = await _own(turn, value)
     if profile is None:
         return await not_understood(turn)
@@ -265,7 +261,7 @@ async def topics(turn: Turn) -> Sequence[Outbound]:
 
 async def languages(turn: Turn) -> Sequence[Outbound]:
     """The language toggles; "profile.language" with "id|code" flips one (one must stay)."""
-    value = _value(turn)
+    value = turn.value
     profile = await _own(turn, value)
     if profile is None:
         return await not_understood(turn)
@@ -292,18 +288,18 @@ async def languages(turn: Turn) -> Sequence[Outbound]:
 
 
 async def capacity(turn: Turn) -> Sequence[Outbound]:
-    value = _value(turn)
+    value = turn.value
     profile = await _own(turn, value)
-    n = value.partition("|")[2]
-    if profile is None or not n.isdigit() or not 1 <= int(n) <= MAX_CAPACITY:
+    n = as_id(value.partition("|")[2], digits=2)
+    if profile is None or n is None or not 1 <= n <= MAX_CAPACITY:
         return await not_understood(turn)
-    profile.capacity = int(n)
+    profile.capacity = n
     _ = turn.gettext
     return [turn.reply(await profile_card(turn, profile, _("Your capacity is saved.")))]
 
 
 async def done(turn: Turn) -> Sequence[Outbound]:
-    profile = await _own(turn, _value(turn))
+    profile = await _own(turn, turn.value)
     if profile is None:
         return await not_understood(turn)
     _ = turn.gettext
@@ -312,16 +308,17 @@ async def done(turn: Turn) -> Sequence[Outbound]:
 
 async def hours(turn: Turn) -> Sequence[Outbound]:
     """Weekly hours; "profile.slot" with "id|n" removes the n-th."""
-    value = _value(turn)
+    value = turn.value
     profile = await _own(turn, value)
     if profile is None:
         return await not_understood(turn)
-    index = value.partition("|")[2]
-    if index:
+    removed = value.partition("|")[2]
+    if removed:
         slots = [s for s in profile.availability if isinstance(s, dict)]
-        if not index.isdigit() or int(index) >= len(slots):
+        index = as_id(removed, digits=3)
+        if index is None or index >= len(slots):
             return [stale_card(turn)]
-        profile.availability = [s for i, s in enumerate(slots) if i != int(index)]
+        profile.availability = [s for i, s in enumerate(slots) if i != index]
     return [turn.reply(_hours_card(turn, profile))]
 
 
@@ -343,7 +340,7 @@ def _hours_card(turn: Turn, profile: SupporterProfile) -> Card:
 
 
 async def add_slot(turn: Turn) -> Sequence[Outbound]:
-    profile = await _own(turn, _value(turn))
+    profile = await _own(turn, turn.value)
     if profile is None:
         return await not_understood(turn)
     token = await turn.enter(FLOW, "slot", {"profile": profile.id})
@@ -388,7 +385,7 @@ async def save_slot(turn: Turn) -> Sequence[Outbound]:
 
 
 async def away(turn: Turn) -> Sequence[Outbound]:
-    profile = await _own(turn, _value(turn))
+    profile = await _own(turn, turn.value)
     if profile is None:
         return await not_understood(turn)
     token = await turn.enter(FLOW, "away", {"profile": profile.id})
@@ -445,7 +442,7 @@ def parse_day(text: str, lang: str) -> date | None:
 
 
 async def back(turn: Turn) -> Sequence[Outbound]:
-    profile = await _own(turn, _value(turn))
+    profile = await _own(turn, turn.value)
     if profile is None:
         return await not_understood(turn)
     profile.state, profile.paused_until = "active", None

@@ -26,6 +26,7 @@ from bot.support import (
     lang_of,
     name_of,
 )
+from bot.text import as_id
 from bot.turn import Turn
 from bot.ui import Button, Card, Fact
 from storage.models import Person, SupporterProfile, SupportRequest
@@ -39,10 +40,8 @@ def _support(turn: Turn) -> Support:
 
 
 async def _request(turn: Turn) -> SupportRequest | None:
-    value = turn.inbound.action.value if turn.inbound.action else ""
-    if not value.isdigit() or len(value) > 12:
-        return None
-    return await turn.uow.support.get(int(value))
+    request_id = as_id(turn.value)
+    return await turn.uow.support.get(request_id) if request_id is not None else None
 
 
 def _closed(turn: Turn, request: SupportRequest) -> Outbound:
