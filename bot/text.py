@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
+
+from babel.dates import parse_date
 
 # The longest message the engine reads as a request; the crisis screen reads more.
 MAX_TEXT = 4000
@@ -49,3 +52,18 @@ def as_id(text: str, digits: int = 12) -> int | None:
     refuses or reads in a way no button of ours ever sent.
     """
     return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
+
+
+def parse_day(text: str, lang: str) -> date | None:
+    """A date typed by a person: ISO (2026-12-01), else their language's short form."""
+    text = clean(text or "").strip()
+    if not text or len(text) > 20:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parse_date(text, locale=lang)
+    except (ValueError, IndexError):
+        return None

@@ -21,10 +21,9 @@ from babel.dates import format_date, format_datetime, get_day_names
 from bot.aggregates import MIN_GROUP, month_name, recent_months
 from bot.checkins import CADENCES, HIGH, LOW, LOWS_IN_A_ROW, TIMES, schedule_next
 from bot.flows.menu import not_understood, stale_card
-from bot.flows.profile import parse_day
 from bot.messages import Outbound
 from bot.places import zone_of
-from bot.text import as_id
+from bot.text import as_id, parse_day
 from bot.turn import Turn
 from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option, TextInput
 from storage.checkins import ANSWERED

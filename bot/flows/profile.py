@@ -16,17 +16,17 @@ refused. Suspended or revoked profiles can be read but not changed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
-from babel.dates import format_date, get_day_names, parse_date
+from babel.dates import format_date, get_day_names
 
 from bot.flows.menu import not_understood, stale_card
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED, Gettext
 from bot.matching import DAYS
 from bot.messages import Action, Outbound
 from bot.support import language_name
-from bot.text import as_id, clean
+from bot.text import as_id, clean, parse_day
 from bot.turn import Turn
 from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option, Select, TextInput
 from storage.models import SupporterProfile
@@ -139,12 +139,20 @@ async def _own(turn: Turn, value: str) -> SupporterProfile | None:
     return profile
 
 
-async def edit_bio(turn: Turn) -> Sequence[Outbound]:
+async def _open_form(
+    turn: Turn, step: str, build: Callable[[str, SupporterProfile], Form]
+) -> Sequence[Outbound]:
+    """A form about the presser's own profile, in the profile flow with a live token."""
     profile = await _own(turn, turn.value)
     if profile is None:
         return await not_understood(turn)
-    token = await turn.enter(FLOW, "bio", {"profile": profile.id})
-    return [turn.reply(_bio_form(turn, token, profile.bio_en, profile.bio_fr))]
+    token = await turn.enter(FLOW, step, {"profile": profile.id})
+    return [turn.reply(build(token, profile))]
+
+
+async def edit_bio(turn: Turn) -> Sequence[Outbound]:
+    return await _open_form(turn, "bio", lambda token, profile: _bio_form(
+        turn, token, profile.bio_en, profile.bio_fr))
 
 
 def _bio_form(turn: Turn, token: str, en: str, fr: str, problem: str = "") -> Form:
@@ -192,11 +200,8 @@ async def save_bio(turn: Turn) -> Sequence[Outbound]:
 
 
 async def edit_details(turn: Turn) -> Sequence[Outbound]:
-    profile = await _own(turn, turn.value)
-    if profile is None:
-        return await not_understood(turn)
-    token = await turn.enter(FLOW, "details", {"profile": profile.id})
-    return [turn.reply(_details_form(turn, token, profile.video_link, profile.place))]
+    return await _open_form(turn, "details", lambda token, profile: _details_form(
+        turn, token, profile.video_link, profile.place))
 
 
 def _details_form(turn: Turn, token: str, link: str, place: str, problem: str = "") -> Form:
@@ -340,11 +345,7 @@ def _hours_card(turn: Turn, profile: SupporterProfile) -> Card:
 
 
 async def add_slot(turn: Turn) -> Sequence[Outbound]:
-    profile = await _own(turn, turn.value)
-    if profile is None:
-        return await not_understood(turn)
-    token = await turn.enter(FLOW, "slot", {"profile": profile.id})
-    return [turn.reply(_slot_form(turn, token))]
+    return await _open_form(turn, "slot", lambda token, profile: _slot_form(turn, token))
 
 
 def _slot_form(turn: Turn, token: str, problem: str = "") -> Form:
@@ -385,11 +386,7 @@ async def save_slot(turn: Turn) -> Sequence[Outbound]:
 
 
 async def away(turn: Turn) -> Sequence[Outbound]:
-    profile = await _own(turn, turn.value)
-    if profile is None:
-        return await not_understood(turn)
-    token = await turn.enter(FLOW, "away", {"profile": profile.id})
-    return [turn.reply(_away_form(turn, token))]
+    return await _open_form(turn, "away", lambda token, profile: _away_form(turn, token))
 
 
 def _away_form(turn: Turn, token: str, problem: str = "") -> Form:
@@ -424,21 +421,6 @@ async def save_away(turn: Turn) -> Sequence[Outbound]:
     return [turn.reply(await profile_card(turn, profile, _(
         "You are away until {date}. Take good care of yourself.").format(
         date=format_date(until, "long", locale=turn.lang))))]
-
-
-def parse_day(text: str, lang: str) -> date | None:
-    """A date typed by a person: ISO (2026-12-01), else their language's short form."""
-    text = clean(text or "").strip()
-    if not text or len(text) > 20:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return parse_date(text, locale=lang)
-    except (ValueError, IndexError):
-        return None
 
 
 async def back(turn: Turn) -> Sequence[Outbound]:
