@@ -31,6 +31,7 @@ i18n: $(STAMP)
 	$(BIN)/pybabel update -i bot/locale/messages.pot -d bot/locale -D messages --no-fuzzy-matching --ignore-obsolete
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/slack_ack.py

@@ -22,6 +22,7 @@ from bot.logcontext import bind_correlation_id
 from bot.meetings import Meetings
 from bot.messages import Platform
 from bot.nudges import ensure_nudges
+from bot.pairing import ensure_rounds
 from bot.scheduling import housekeeping
 from bot.settings import Settings
 from storage.db import Database, DatabaseUnavailable
@@ -94,8 +95,9 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
                       max_instances=1, coalesce=True)
     scheduler.add_job(housekeeping, "cron", minute=17, args=[runtime.db, runtime.clock],
                       id="housekeeping", max_instances=1, coalesce=True)
-    # Leaders' next nudges, now and hourly (new leaders from an org import included).
-    scheduler.add_job(plan_nudges, "interval", hours=1, args=[runtime], id="nudges",
+    # Leaders' next nudges and the next pairing rounds, now and hourly (new leaders from
+    # an org import included).
+    scheduler.add_job(plan_ahead, "interval", hours=1, args=[runtime], id="plan-ahead",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
     scheduler.start()
     log.info("serving", extra={"status": "started"})
@@ -161,13 +163,16 @@ async def _invite(request: web.Request) -> web.Response:
     })
 
 
-async def plan_nudges(runtime: Runtime) -> None:
-    """Schedule every leader's next nudge (idempotent)."""
+async def plan_ahead(runtime: Runtime) -> None:
+    """Schedule every leader's next nudge and every program's next pairing round
+    (idempotent)."""
+    config, now = runtime.engine.services.config, runtime.clock.now()
     try:
         async with runtime.db.transaction() as uow:
-            await ensure_nudges(uow, runtime.engine.services.config, runtime.clock.now())
+            await ensure_nudges(uow, config, now)
+            await ensure_rounds(uow, config, now)
     except DatabaseUnavailable:
-        log.warning("nudges not planned: the database did not answer")
+        log.warning("nudges and pairing rounds not planned: the database did not answer")
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -31,6 +31,22 @@ class Localized:
         return self.fr if lang == "fr" else self.en
 
 
+CADENCES = ("weekly", "biweekly", "monthly")
+
+
+@dataclass(frozen=True)
+class PairingSpec:
+    """When a program's pairing rounds happen: a weekday and time in one timezone, every
+    week, every two weeks, or on the first such weekday of each month. "Did you meet?"
+    comes ``followup_days`` after the round."""
+
+    cadence: str
+    weekday: int  # 0 is Monday
+    at: time
+    timezone: str
+    followup_days: int = 4
+
+
 @dataclass(frozen=True)
 class ProgramSpec:
     key: str
@@ -40,6 +56,7 @@ class ProgramSpec:
     capacity_default: int
     request_expiry_days: int
     open_request_limit: int
+    pairing: PairingSpec | None = None  # opt-in pairing rounds, when the program runs them
 
 
 @dataclass(frozen=True)
@@ -387,12 +404,7 @@ def _responder(index: int, entry: Any) -> Responder:
         email = _text(entry, "email").lower()
         if "@" not in email:
             raise ValueError(f"email {email!r} is not an email address")
-        zone = _text(entry, "timezone")
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"timezone {zone!r} is not a known timezone "
-                             "(e.g. America/Toronto)") from None
+        zone = _zone(entry)
         hours = entry.get("hours") or []
         if not isinstance(hours, list):
             raise ValueError("hours must be a list of {days, from, to}")
@@ -400,6 +412,16 @@ def _responder(index: int, entry: Any) -> Responder:
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
     return Responder(email=email, timezone=zone, windows=windows)
+
+
+def _zone(entry: Mapping[str, Any]) -> str:
+    zone = _text(entry, "timezone")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone {zone!r} is not a known timezone "
+                         "(e.g. America/Toronto)") from None
+    return zone
 
 
 def _window(entry: Any) -> DutyWindow:
@@ -508,7 +530,30 @@ def _program_spec(entry: dict[str, Any]) -> ProgramSpec:
         capacity_default=_count(entry, "capacity_default", 3),
         request_expiry_days=_count(entry, "request_expiry_days", 3),
         open_request_limit=_count(entry, "open_request_limit", 3),
+        pairing=_pairing(entry["pairing"]) if entry.get("pairing") is not None else None,
     )
+
+
+def _pairing(entry: Any) -> PairingSpec:
+    if not isinstance(entry, dict):
+        raise ValueError("pairing must be a mapping with cadence, weekday, at and timezone")
+    try:
+        cadence = _text(entry, "cadence")
+        if cadence not in CADENCES:
+            raise ValueError(f"cadence must be one of: {', '.join(CADENCES)}")
+        weekday = _text(entry, "weekday")
+        if weekday not in WEEKDAYS[:5]:
+            raise ValueError(f"weekday must be a working day: {', '.join(WEEKDAYS[:5])}")
+        spec = PairingSpec(cadence=cadence, weekday=WEEKDAYS.index(weekday),
+                           at=_clock_time(entry, "at"), timezone=_zone(entry),
+                           followup_days=_count(entry, "followup_days", 4))
+    except ValueError as exc:
+        raise ValueError(f"pairing: {exc}") from None
+    gap = {"weekly": 7, "biweekly": 14, "monthly": 28}[spec.cadence]
+    if spec.followup_days >= gap:
+        raise ValueError(f"pairing: followup_days must come before the next round "
+                         f"(1 to {gap - 1} for {spec.cadence})")
+    return spec
 
 
 def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

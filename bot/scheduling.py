@@ -112,9 +112,11 @@ async def housekeeping(db: Database, clock: Clock) -> None:
         escalations = await uow.escalations.erase_subjects(now - timedelta(days=7))
         returned = await uow.programs.resume_returned(now.date())
         surveys = await uow.surveys.purge_expired(now)
+        # Who met whom in a pairing round: kept while it helps avoid repeats, then erased.
+        pairings = await uow.pairing.forget_groups(now.date() - timedelta(weeks=13))
     log.info(
         "housekeeping",
         extra={"states": expired, "events": events, "due_work": done, "outbox": outbox,
                "escalations": escalations, "supporters_back": returned,
-               "survey_invites": surveys},
+               "survey_invites": surveys, "pairing_rounds": pairings},
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 from babel.dates import parse_date
 
@@ -67,3 +67,10 @@ def parse_day(text: str, lang: str) -> date | None:
         return parse_date(text, locale=lang)
     except (ValueError, IndexError):
         return None
+
+
+def future_day(text: str, lang: str, today: date, within: timedelta = timedelta(days=366)
+               ) -> date | None:
+    """A typed date after ``today`` and no further than ``within`` (None otherwise)."""
+    day = parse_day(text, lang)
+    return day if day is not None and today < day <= today + within else None

@@ -35,6 +35,7 @@ from storage.installations import InstallationRepository, OAuthStateRepository
 from storage.meetings import MeetingRepository
 from storage.nudges import NudgeRepository
 from storage.outbox import OutboxRepository
+from storage.pairing import PairingRepository
 from storage.people import PeopleRepository
 from storage.programs import ProgramRepository
 from storage.roster import RosterCache
@@ -81,6 +82,7 @@ class UnitOfWork:
         self.surveys = SurveyRepository(session)
         self.checkins = CheckinRepository(session, cipher)
         self.nudges = NudgeRepository(session)
+        self.pairing = PairingRepository(session, cipher)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

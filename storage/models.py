@@ -508,3 +508,50 @@ class NudgeState(Base):
     )
     snoozed_until: Mapped[date | None] = mapped_column(Date)
     tip: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PairingMember(Base):
+    """Someone in a program's pairing pool. Their "never pair me with" list is sealed:
+    only the pairing itself reads it."""
+
+    __tablename__ = "pairing_member"
+
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("program.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime]
+    skip_on: Mapped[date | None] = mapped_column(Date)  # the round they sit out
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    never: Mapped[str | None] = mapped_column(Text)  # sealed list of person ids
+
+
+class PairingRound(Base):
+    """One round of a program. Who met whom is sealed, and erased once no later round
+    needs it to avoid repeats; the counts stay."""
+
+    __tablename__ = "pairing_round"
+    __table_args__ = (UniqueConstraint("program_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
+    held_on: Mapped[date] = mapped_column(Date)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    groups: Mapped[int] = mapped_column(Integer, default=0)
+    sealed: Mapped[str | None] = mapped_column(Text)  # the groups, as lists of person ids
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PairingAnswer(Base):
+    """One "did you meet?" answer, counted once per person (by a keyed fingerprint)."""
+
+    __tablename__ = "pairing_answer"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("pairing_round.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    met: Mapped[bool] = mapped_column(Boolean)

@@ -125,6 +125,15 @@ class PeopleRepository:
         )
         return set(rows)
 
+    async def many(self, person_ids: Sequence[int]) -> list[Person]:
+        """These people (those that still exist), read in chunks of a few thousand."""
+        found: list[Person] = []
+        ids = sorted(set(person_ids))
+        for i in range(0, len(ids), 5000):
+            found += (await self._session.scalars(
+                select(Person).where(Person.id.in_(ids[i:i + 5000])))).all()
+        return found
+
     async def by_emails(self, emails: Sequence[str]) -> dict[str, Person]:
         """Known people among these emails, by (lower-case) email."""
         if not emails:

@@ -335,7 +335,7 @@ async def test_a_language_chosen_in_peerlink_survives_an_org_reimport(h: Harness
     assert "Voici ce que vous pouvez faire" in replies.card().text
 
 
-@pytest.mark.parametrize("text", ["buddy", "/peer buddy", "jumelage", "pause", "mes données"])
+@pytest.mark.parametrize("text", ["my data", "mes données"])
 async def test_announced_commands_not_built_yet_are_answered_plainly(
     h: Harness, text: str
 ) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from adapters.app import plan_nudges
+from adapters.app import plan_ahead
 from bot.nudges import next_nudge
 from bot.ui import Button
 from storage.db import Database
@@ -37,8 +37,8 @@ def nudges(replies: Replies) -> Replies:
 
 async def test_a_leader_is_nudged_about_each_report_with_a_tip(h: Harness) -> None:
     lead, _ann, _bo = await team(h)
-    await plan_nudges(h.runtime)
-    await plan_nudges(h.runtime)  # idempotent
+    await plan_ahead(h.runtime)
+    await plan_ahead(h.runtime)  # idempotent
     async with h.runtime.db.transaction() as uow:
         [due] = list(await uow.session.scalars(select(DueWork)))
     assert due.due_at == datetime(2026, 1, 5, 15, tzinfo=UTC)  # Monday 10:00 in Toronto
@@ -53,7 +53,7 @@ async def test_a_leader_is_nudged_about_each_report_with_a_tip(h: Harness) -> No
     done = await h.press(nudge.body.buttons[0], as_=lead)
     assert done.text() == "Noted: Ann Report. Thank you for checking in."
     # A week later: only Bo is named, with the next tip.
-    await plan_nudges(h.runtime)
+    await plan_ahead(h.runtime)
     mark = len(h.sender.deliveries)
     await h.tick(timedelta(days=7))
     [again] = nudges(h.inbox(lead, mark)).deliveries
@@ -63,7 +63,7 @@ async def test_a_leader_is_nudged_about_each_report_with_a_tip(h: Harness) -> No
 
 async def test_snooze_and_an_all_done_team_send_nothing(h: Harness) -> None:
     lead, _ann, _bo = await team(h)
-    await plan_nudges(h.runtime)
+    await plan_ahead(h.runtime)
     snoozed = await h.press(Button("", "nudge.snooze"), as_=lead)
     assert "No reminders until January 12, 2026." in snoozed.text()
     mark = len(h.sender.deliveries)
@@ -73,7 +73,7 @@ async def test_snooze_and_an_all_done_team_send_nothing(h: Harness) -> None:
         people = {p.display_name: p.id for p in await uow.session.scalars(select(Person))}
     for name in ("Ann Report", "Bo Report"):
         await h.press(Button("", "nudge.done", str(people[name])), as_=lead)
-    await plan_nudges(h.runtime)
+    await plan_ahead(h.runtime)
     mark = len(h.sender.deliveries)
     await h.tick(timedelta(days=7))
     assert not nudges(h.inbox(lead, mark))  # everyone marked within two weeks
@@ -96,13 +96,13 @@ async def test_a_nudge_never_shows_check_in_answers(h: Harness) -> None:
     start = await h.send("check-in", as_=ann)
     form = await h.press(start.button("checkin.edit"), as_=ann)
     await h.submit(form.form(), {"cadence": "daily", "weekday": "0", "at": "09:00"}, as_=ann)
-    await plan_nudges(h.runtime)
+    await plan_ahead(h.runtime)
     mark = len(h.sender.deliveries)
     await h.tick(timedelta(days=1))  # Ann's check-in prompt and Lee's nudge
     prompt = next(d.body for d in h.inbox(ann, mark) if d.body.title == "Check-in")
     await h.press(prompt.buttons[0], as_=ann)  # a 1
     later = len(h.sender.deliveries)
-    await plan_nudges(h.runtime)
+    await plan_ahead(h.runtime)
     await h.tick(timedelta(days=7))
     text = nudges(h.inbox(lead, mark)).text() + nudges(h.inbox(lead, later)).text()
     assert "• Ann Report" in text  # named for Lee's own marks, whatever Ann answered

@@ -12,6 +12,7 @@ from bot.flows import (
     meetings,
     menu,
     nudges,
+    pairing,
     preferences,
     privacy,
     profile,
@@ -65,6 +66,12 @@ def build_router() -> Router:
         ("checkin.stop", checkins.stop), ("checkin.answer", checkins.answer),
         ("checkin.trend", checkins.trend), ("menu.checkins", checkins.show),
         ("nudge.done", nudges.done), ("nudge.snooze", nudges.snooze),
+        ("pairing.show", pairing.show), ("pairing.join", pairing.join),
+        ("pairing.leave", pairing.leave), ("pairing.skip", pairing.skip),
+        ("pairing.resume", pairing.resume), ("pairing.pause", pairing.pause),
+        ("pairing.savepause", pairing.save_pause), ("pairing.never", pairing.never),
+        ("pairing.addnever", pairing.add_never), ("pairing.unblock", pairing.unblock),
+        ("pairing.met", pairing.met), ("pairing.notagain", pairing.not_again),
         ("profile.bio", profile.edit_bio), ("profile.details", profile.edit_details),
         ("profile.savedetails", profile.save_details), ("profile.savebio", profile.save_bio),
         ("profile.topics", profile.topics), ("profile.topic", profile.topics),
@@ -105,6 +112,8 @@ def build_router() -> Router:
                       checkins.trend)
     router.on_command("check-ins", ("check in", "check-in", "check-ins", "checkin",
                                     "checkins", "bilan", "bilans"), checkins.show)
-    router.on_command("not-yet", ("buddy", "jumelage", "pause", "my data", "mes donnees"),
-                      menu.not_yet)
+    router.on_command("pairing", ("pairing", "pairing rounds", "buddy", "coffee", "jumelage",
+                                  "jumelages", "cafe"), pairing.show)
+    router.on_command("pause", ("pause", "away", "absent"), pairing.pause_menu)
+    router.on_command("not-yet", ("my data", "mes donnees"), menu.not_yet)
     return router

@@ -14,18 +14,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from babel.dates import format_date, format_datetime, get_day_names
 
 from bot.aggregates import MIN_GROUP, month_name, recent_months
 from bot.checkins import CADENCES, HIGH, LOW, LOWS_IN_A_ROW, TIMES, schedule_next
-from bot.flows.menu import not_understood, stale_card
+from bot.flows.menu import bad_until, not_understood, stale_card, until_form
 from bot.messages import Outbound
 from bot.places import zone_of
-from bot.text import as_id, parse_day
+from bot.text import as_id, future_day
 from bot.turn import Turn
-from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option, TextInput
+from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option
 from storage.checkins import ANSWERED
 from storage.models import CheckinPlan
 
@@ -130,14 +130,9 @@ async def pause(turn: Turn) -> Sequence[Outbound]:
 
 def _pause_form(turn: Turn, token: str, problem: str = "") -> Form:
     _ = turn.gettext
-    return Form(
-        title=_("Pause check-ins"),
-        text=problem or _("No check-ins until the date you give; they start again by "
-                          "themselves."),
-        inputs=(TextInput("until", _("Until (a date)"), max_length=20),),
-        submit=Button(_("Pause"), "checkin.savepause", token, style="primary"),
-        cancel_label=_("Cancel"),
-    )
+    return until_form(turn, _("Pause check-ins"),
+                      _("No check-ins until the date you give; they start again by "
+                        "themselves."), "checkin.savepause", token, problem)
 
 
 async def save_pause(turn: Turn) -> Sequence[Outbound]:
@@ -146,11 +141,9 @@ async def save_pause(turn: Turn) -> Sequence[Outbound]:
     if action is None or not turn.holds(FLOW, action.value) or plan is None:
         return [stale_card(turn)]
     _ = turn.gettext
-    until = parse_day(action.values.get("until", ""), turn.lang)
-    today = turn.now.date()
-    if until is None or not today < until <= today + timedelta(days=366):
-        problem = _("Please give a date after today and within a year. Nothing was changed.")
-        return [turn.reply(_pause_form(turn, action.value, problem))]
+    until = future_day(action.values.get("until", ""), turn.lang, turn.now.date())
+    if until is None:
+        return [turn.reply(_pause_form(turn, action.value, bad_until(turn)))]
     await turn.leave()
     plan.paused_until = until
     await schedule_next(turn.uow, plan, turn.person, turn.now, turn.config)

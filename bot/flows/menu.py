@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot.messages import Outbound
 from bot.text import MAX_TEXT
 from bot.turn import Turn
-from bot.ui import Button, Card
+from bot.ui import Button, Card, Form, TextInput
 
 
 def menu_card(turn: Turn, lead: str = "") -> Card:
@@ -29,6 +31,8 @@ def menu_card(turn: Turn, lead: str = "") -> Card:
         _("• *requests*: your requests to connect, and their answers"),
         _("• *meetings*: your private meetings, to book, move or cancel"),
         _("• *check-in*: a short private check-in, at a time you choose"),
+        _("• *pairing*: meet a colleague from another team for a coffee, now and then"),
+        _("• *pause*: pause check-ins or pairing rounds until a date"),
         _("• *settings*: your language and timezone"),
         _("• *language*: switch between English and French"),
         _("• *privacy*: what Peerlink keeps, and the limits of confidentiality"),
@@ -92,3 +96,23 @@ def stale_card(turn: Turn) -> Outbound:
     _ = turn.gettext
     lead = _("That card is out of date, so nothing was changed. Here is the menu again.")
     return turn.reply(menu_card(turn, lead))
+
+
+def until_form(turn: Turn, title: str, text: str, action: str, token: str,
+               problem: str = "", label: str = "") -> Form:
+    """A form that asks for one date (pause until, away until), with an example."""
+    _ = turn.gettext
+    example = format_date(turn.now.date() + timedelta(days=14), "short", locale=turn.lang)
+    return Form(
+        title=title,
+        text=problem or text,
+        inputs=(TextInput("until", (label or _("Until (a date, e.g. {example})")).format(
+            example=example), max_length=20, placeholder=example),),
+        submit=Button(_("Pause"), action, token, style="primary"),
+        cancel_label=_("Cancel"),
+    )
+
+
+def bad_until(turn: Turn) -> str:
+    _ = turn.gettext
+    return _("Please give a date after today and within a year. Nothing was changed.")

@@ -21,12 +21,12 @@ from datetime import date, timedelta
 
 from babel.dates import format_date, get_day_names
 
-from bot.flows.menu import not_understood, stale_card
+from bot.flows.menu import bad_until, not_understood, stale_card, until_form
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED, Gettext
 from bot.matching import DAYS
 from bot.messages import Action, Outbound
 from bot.support import language_name
-from bot.text import as_id, clean, parse_day
+from bot.text import as_id, clean, future_day
 from bot.turn import Turn
 from bot.ui import Button, Card, ChoiceInput, Fact, Form, Option, Select, TextInput
 from storage.models import SupporterProfile
@@ -391,17 +391,11 @@ async def away(turn: Turn) -> Sequence[Outbound]:
 
 def _away_form(turn: Turn, token: str, problem: str = "") -> Form:
     _ = turn.gettext
-    example = format_date(turn.now.date() + timedelta(days=14), "short", locale=turn.lang)
-    return Form(
-        title=_("Away until"),
-        text=problem or _("While you are away, nobody new is offered to you; your open "
-                          "requests and connections stay. You are back automatically on "
-                          "that day."),
-        inputs=(TextInput("until", _("Back on (a date, e.g. {example})").format(
-            example=example), max_length=20, placeholder=example),),
-        submit=Button(_("Pause"), "profile.saveaway", token, style="primary"),
-        cancel_label=_("Cancel"),
-    )
+    return until_form(turn, _("Away until"),
+                      _("While you are away, nobody new is offered to you; your open "
+                        "requests and connections stay. You are back automatically on "
+                        "that day."), "profile.saveaway", token, problem,
+                      label=_("Back on (a date, e.g. {example})"))
 
 
 async def save_away(turn: Turn) -> Sequence[Outbound]:
@@ -410,12 +404,9 @@ async def save_away(turn: Turn) -> Sequence[Outbound]:
         return found
     action, profile = found
     _ = turn.gettext
-    until = parse_day(action.values.get("until", ""), turn.lang)
-    today = turn.now.date()
-    if until is None or not today < until <= today + MAX_AWAY:
-        problem = _("Please give a date after today and within a year. Nothing was "
-                    "changed.")
-        return [turn.reply(_away_form(turn, action.value, problem))]
+    until = future_day(action.values.get("until", ""), turn.lang, turn.now.date(), MAX_AWAY)
+    if until is None:
+        return [turn.reply(_away_form(turn, action.value, bad_until(turn)))]
     await turn.leave()
     profile.state, profile.paused_until = "paused", until
     return [turn.reply(await profile_card(turn, profile, _(
