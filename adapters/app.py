@@ -92,8 +92,10 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     worker = asyncio.create_task(runtime.worker.run(), name="outbox-worker")
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(runtime.runner.drain, "interval", seconds=5, id="due-work",
-                      max_instances=1, coalesce=True)
-    scheduler.add_job(housekeeping, "cron", minute=17, args=[runtime.db, runtime.clock],
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(housekeeping, "cron", minute=17,
+                      args=[runtime.db, runtime.clock,
+                            runtime.engine.services.config.retention_days],
                       id="housekeeping", max_instances=1, coalesce=True)
     # Leaders' next nudges and the next pairing rounds, now and hourly (new leaders from
     # an org import included).

@@ -28,6 +28,9 @@ class Delivery:
     priority: Priority
     locale: str
     attempt: int = 1
+    # Taken again after a crash: it may have been delivered. A sender that can ask the
+    # platform (Slack's message metadata) checks before sending again.
+    in_doubt: bool = False
 
 
 class Outcome(StrEnum):

@@ -72,6 +72,9 @@ class OutboxWorker:
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(options.concurrency)
+        # The soonest a message our own pacing deferred may go (seconds from the last
+        # pass): the loop looks again then rather than at the next poll.
+        self._soonest: float | None = None
 
     def wake(self) -> None:
         """Deliver now rather than at the next poll (a reply was just written)."""
@@ -86,8 +89,12 @@ class OutboxWorker:
                 raise
             except Exception:
                 log.exception("delivery pass failed")
+            wait = self._opt.poll_interval
+            if self._soonest is not None:
+                wait = min(wait, max(self._soonest, 0.001))
+            self._soonest = None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._opt.poll_interval)
+                await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
 
     async def drain(self) -> int:
@@ -142,6 +149,7 @@ class OutboxWorker:
             priority=Priority(item.priority),
             locale=item.payload.get("lang", "en"),
             attempt=item.attempts,
+            in_doubt=item.in_doubt,
         )
 
     async def _settle_all(
@@ -170,7 +178,9 @@ class OutboxWorker:
         if outcome is Outcome.SENT:
             held = await uow.outbox.mark_sent(item.id, owner, now)
         elif outcome is Outcome.DEFERRED:
-            when = now + timedelta(seconds=max(result.retry_after or 0.0, 0.0))
+            after = max(result.retry_after or 0.0, 0.0)
+            self._soonest = after if self._soonest is None else min(self._soonest, after)
+            when = now + timedelta(seconds=after)
             held = await uow.outbox.defer(item.id, owner, when)
         elif outcome is Outcome.UNDELIVERABLE:
             held = await uow.outbox.undeliverable(item.id, owner, reason)

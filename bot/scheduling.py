@@ -27,7 +27,10 @@ DueHandler = Callable[[UnitOfWork, ClaimedWork, datetime], Awaitable[Sequence[Ou
 @dataclass(frozen=True)
 class RunnerOptions:
     owner: str
-    lease: timedelta = timedelta(minutes=5)
+    # Long enough for a batch to run; short, so a batch claimed by a process that died
+    # is run by another soon (each item's effects commit with its completion, and its
+    # messages have one outbox key, so running it twice sends nothing twice).
+    lease: timedelta = timedelta(seconds=60)
     batch: int = 100
     max_attempts: int = 5
     retry_delay: timedelta = timedelta(minutes=1)
@@ -100,8 +103,9 @@ class DueWorkRunner:
                 await uow.due.retry_at(work.id, self._opt.owner, when, reason)
 
 
-async def housekeeping(db: Database, clock: Clock) -> None:
-    """Drop expired conversation state, old event ids and finished due work."""
+async def housekeeping(db: Database, clock: Clock, retention_days: int = 180) -> None:
+    """Drop expired conversation state, old event ids and finished due work; erase who
+    asked in connections and requests over for ``retention_days``."""
     now = clock.now()
     async with db.transaction() as uow:
         expired = await uow.conversations.purge_expired(now)
@@ -114,9 +118,11 @@ async def housekeeping(db: Database, clock: Clock) -> None:
         surveys = await uow.surveys.purge_expired(now)
         # Who met whom in a pairing round: kept while it helps avoid repeats, then erased.
         pairings = await uow.pairing.forget_groups(now.date() - timedelta(weeks=13))
+        settled = await uow.privacy.purge_settled(now - timedelta(days=retention_days))
     log.info(
         "housekeeping",
         extra={"states": expired, "events": events, "due_work": done, "outbox": outbox,
                "escalations": escalations, "supporters_back": returned,
-               "survey_invites": surveys, "pairing_rounds": pairings},
+               "survey_invites": surveys, "pairing_rounds": pairings,
+               "connections_anonymised": settled},
     )

@@ -9,7 +9,7 @@ finished (a crash) becomes ready again when its lease ends.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,8 +37,11 @@ async def claim(
     now: datetime,
     lease: timedelta,
     limit: int,
+    also: Mapping[str, Any] | None = None,
 ) -> list[int]:
-    """Lease up to ``limit`` ready rows (within ``scope``) to ``owner``; return their ids."""
+    """Lease up to ``limit`` ready rows (within ``scope``) to ``owner``; return their ids.
+
+    ``also``: more columns to set, from the row as it was before the claim."""
     claimable = or_(ready, lease_expired(model, now))
     if scope is not None:
         claimable = and_(scope, claimable)
@@ -48,6 +51,7 @@ async def claim(
         "lease_owner": owner,
         "lease_until": now + lease,
         "attempts": model.attempts + 1,
+        **(also or {}),
     }
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         # A materialised CTE runs the locking SELECT exactly once. As an IN

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -257,6 +258,9 @@ class OutboxItem(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_owner: Mapped[str] = mapped_column(String(64), default="")
     lease_until: Mapped[datetime | None]
+    # Claimed again after a lease ran out: the last attempt may have reached the platform
+    # before its process died, so the sender checks before sending again.
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_error: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

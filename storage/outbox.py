@@ -37,6 +37,7 @@ class ClaimedMessage:
     attempts: int
     payload: dict[str, Any]
     address: dict[str, Any]
+    in_doubt: bool = False  # the last attempt may have reached the platform
 
 
 class OutboxRepository:
@@ -119,6 +120,8 @@ class OutboxRepository:
             self._session, OutboxItem, ready=ready, order_by=order,
             scope=scope,
             owner=owner, now=now, lease=lease, limit=limit,
+            # Still "claimed" means its lease ran out: nobody knows how that attempt ended.
+            also={"in_doubt": OutboxItem.status == "claimed"},
         )
         if not ids:
             return []
@@ -155,6 +158,7 @@ class OutboxRepository:
             attempts=item.attempts,
             payload=payload,
             address=address,
+            in_doubt=bool(item.in_doubt),
         )
 
     async def readdress(

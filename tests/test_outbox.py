@@ -130,6 +130,21 @@ async def test_crash_between_claim_and_send_is_recovered_after_the_lease(
     clock.advance(timedelta(seconds=61))
     await survivor.drain()
     assert [d.body.text for d in sender.deliveries] == ["survives"]
+    # Nobody knows whether the dead worker's attempt reached the platform: the sender is
+    # told, so it can look before posting again (Slack does).
+    assert [d.in_doubt for d in sender.deliveries] == [True]
+
+
+async def test_a_retry_the_worker_recorded_is_not_in_doubt(database: Database) -> None:
+    clock, sender = FrozenClock(), RecordingSender()
+    sender.fail_next = [DeliveryResult.retry(1.0, "network")]
+    pid = await _person(database)
+    await _enqueue(database, clock, pid, "r", ("again", Priority.REPLY))
+    worker = _worker(database, sender, clock)
+    await worker.drain()
+    clock.advance(timedelta(seconds=5))
+    await worker.drain()
+    assert [d.in_doubt for d in sender.deliveries] == [False]
 
 
 class SendsThenCrashes(RecordingSender):

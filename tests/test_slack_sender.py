@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -135,6 +136,73 @@ async def test_retry_resumes_after_the_last_message_posted(
     assert [len(c["blocks"]) for c in calls] == [50, 11, 11]
 
 
+def restarted(slack: FakeSlackAPI, clock: FakeClock) -> SlackSender:
+    """A sender in a new process: it remembers nothing of what the last one posted."""
+    return SlackSender(AsyncWebClient(token="xoxb-test", base_url=slack.url), clock=clock)
+
+
+async def test_each_message_carries_its_key_in_metadata(
+    slack: FakeSlackAPI, sender: SlackSender
+) -> None:
+    await sender.send(slack_delivery())
+
+    assert slack.last("chat.postMessage")["metadata"] == {
+        "event_type": "peerlink_delivery", "event_payload": {"key": f"out-{ALICE}", "part": 0}}
+
+
+async def test_a_delivery_in_doubt_after_a_crash_is_not_posted_twice(
+    slack: FakeSlackAPI, sender: SlackSender, clock: FakeClock
+) -> None:
+    await sender.send(slack_delivery())  # posted; then the process died before recording it
+
+    again = await restarted(slack, clock).send(slack_delivery(in_doubt=True))
+
+    assert again.outcome is Outcome.SENT
+    assert slack.call_count("chat.postMessage") == 1
+    history = slack.last("conversations.history")
+    assert history["channel"].startswith("D") and history["include_all_metadata"] in (
+        "1", "true", True)
+
+
+async def test_a_delivery_in_doubt_that_never_went_out_is_posted(
+    slack: FakeSlackAPI, sender: SlackSender
+) -> None:
+    await sender.send(slack_delivery(BEN))  # someone else's message in another DM
+
+    result = await sender.send(slack_delivery(in_doubt=True))
+
+    assert result.outcome is Outcome.SENT
+    assert [c["channel"] for c in slack.calls("chat.postMessage")] == [BEN, ALICE]
+
+
+async def test_a_long_delivery_in_doubt_resumes_after_the_parts_shown(
+    slack: FakeSlackAPI, sender: SlackSender, clock: FakeClock
+) -> None:
+    card = Card(text="Your list", facts=tuple(Fact(f"Item {n}", "x") for n in range(600)))
+    slack.add_user(ALICE)
+    await sender.send(slack_delivery(body=card))
+    slack.history.clear()
+    first = slack.calls("chat.postMessage")[0]
+    slack.history["D00000001"].append({"ts": "1", "metadata": first["metadata"]})
+
+    result = await restarted(slack, clock).send(slack_delivery(body=card, in_doubt=True))
+
+    assert result.outcome is Outcome.SENT
+    assert [c["metadata"]["event_payload"]["part"] for c in slack.calls("chat.postMessage")
+            ] == [0, 1, 1]
+
+
+async def test_the_check_failing_retries_without_posting(
+    slack: FakeSlackAPI, sender: SlackSender
+) -> None:
+    slack.add_response("conversations.open", status=500)
+
+    result = await sender.send(slack_delivery(in_doubt=True))
+
+    assert result.outcome is Outcome.RETRY
+    assert slack.call_count("chat.postMessage") == 0
+
+
 async def test_missing_address_is_undeliverable(slack: FakeSlackAPI, sender: SlackSender) -> None:
     result = await sender.send(slack_delivery(address={"tenant": TEAM}))
 
@@ -182,6 +250,18 @@ async def test_workspace_budget_defers_once_spent(slack: FakeSlackAPI, clock: Fa
 
     clock.advance(0.5)
     assert (await sender.send(slack_delivery("U2"))).outcome is Outcome.SENT
+
+
+async def test_concurrent_sends_share_the_workspace_budget(
+    slack: FakeSlackAPI, clock: FakeClock
+) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=slack.url)
+    sender = SlackSender(client, workspace_per_second=3.0, clock=clock)
+
+    results = await asyncio.gather(*(sender.send(slack_delivery(f"U{n}")) for n in range(10)))
+
+    assert [r.outcome for r in results].count(Outcome.SENT) == 3
+    assert slack.call_count("chat.postMessage") == 3
 
 
 async def test_crisis_reply_skips_pacing(slack: FakeSlackAPI, clock: FakeClock) -> None:

@@ -13,6 +13,10 @@ Slack's answers, sorted for the worker:
 - Slack briefly down (HTTP 5xx), network error, timeout: RETRY with backoff.
 - anything else: FAILED.
 
+A delivery taken again after its process died (``in_doubt``) is looked for in the
+DM first (its key is in each message's metadata), so a crash between posting and
+recording it does not post it twice.
+
 Message text is never logged: only delivery keys, channel ids and error codes.
 """
 
@@ -52,6 +56,10 @@ SLACK_UNAVAILABLE = frozenset(
 )
 DEFAULT_RETRY_AFTER = 30.0
 TOKEN_RETRY_AFTER = 300.0
+# Each message carries its delivery key in Slack's message metadata (never shown to the
+# person), so a delivery taken again after a crash can see whether it went out.
+METADATA_EVENT = "peerlink_delivery"
+HISTORY_CHECKED = 50  # the latest messages of the DM looked at for it
 TOKEN_HELP = "Slack rejected the bot token (%s): reinstall the app or set SLACK_BOT_TOKEN"
 
 
@@ -82,12 +90,17 @@ class Pacer:
         team_wait = 0.0 if tokens >= 1 else (1 - tokens) / self._rate
         return max(channel_wait, team_wait, 0.0)
 
-    def posted(self, team: str, channel: str) -> None:
-        """Count one message just posted."""
+    def spend(self, team: str) -> None:
+        """Count one call against the workspace's budget, as it is made (so concurrent
+        sends each see what the others took)."""
+        now = self._clock()
+        self._buckets[team] = (self._tokens(team, now) - 1, now)
+
+    def posted(self, channel: str) -> None:
+        """A message went to ``channel``: the next waits its interval."""
         now = self._clock()
         self._forget_free_channels(now)
         self._channel_free_at[channel] = now + self._interval
-        self._buckets[team] = (self._tokens(team, now) - 1, now)
 
     def hold(self, channel: str, seconds: float) -> None:
         """Slack asked us to wait before posting to ``channel`` again."""
@@ -154,11 +167,32 @@ class SlackSender:
             if not found:  # the workspace uninstalled the app
                 return self._undeliverable(delivery, channel, "not_installed")
             token["token"] = found
+        if delivery.in_doubt and delivery.key not in self._posted:
+            try:
+                done = await self._already_posted(channel, delivery.key, token)
+            except SlackApiError as exc:
+                return await self._rejected(delivery, channel, exc, token)
+            except (aiohttp.ClientError, TimeoutError):
+                return DeliveryResult.retry(None, "network")
+            if done >= len(messages):
+                log.info("slack delivery %s to %s: already posted before a restart",
+                         delivery.key, channel)
+                return DeliveryResult.sent()
+        if delivery.priority > Priority.CRISIS:
+            # Again, with no await before the post: concurrent sends each take their own
+            # place in the budget rather than all seeing the same one left.
+            wait = self._pacer.wait(team, channel)
+            if wait > 0:
+                return DeliveryResult.defer(wait)
         text = notification_text(delivery)
         for index in range(done, len(messages)):
+            self._pacer.spend(team)  # Slack counts every call, whatever its answer
             try:
                 await self._client.chat_postMessage(
-                    channel=channel, text=text, blocks=messages[index] or None, **token
+                    channel=channel, text=text, blocks=messages[index] or None,
+                    metadata={"event_type": METADATA_EVENT,
+                              "event_payload": {"key": delivery.key, "part": index}},
+                    **token,
                 )
             except SlackApiError as exc:
                 return await self._rejected(delivery, channel, exc, token)
@@ -170,10 +204,26 @@ class SlackSender:
                     type(exc).__name__,
                 )
                 return DeliveryResult.retry(None, "network")
-            self._pacer.posted(team, channel)
+            self._pacer.posted(channel)
             self._remember(delivery.key, index + 1)
             self._token_accepted()
         return DeliveryResult.sent()
+
+    async def _already_posted(self, channel: str, key: str, token: dict[str, Any]) -> int:
+        """How many parts of ``key`` the DM already shows (a process died between posting
+        and recording it): each part carries the key in its message metadata."""
+        if not channel.startswith("D"):
+            opened = await self._client.conversations_open(users=channel, **token)
+            channel = str((opened.get("channel") or {}).get("id", channel))
+        history = await self._client.conversations_history(
+            channel=channel, limit=HISTORY_CHECKED, include_all_metadata=True, **token)
+        parts = [int(payload.get("part", 0))
+                 for message in history.get("messages") or []
+                 for meta in [message.get("metadata") or {}]
+                 if meta.get("event_type") == METADATA_EVENT
+                 for payload in [meta.get("event_payload") or {}]
+                 if payload.get("key") == key]
+        return max(parts) + 1 if parts else 0
 
     @property
     def client(self) -> AsyncWebClient:

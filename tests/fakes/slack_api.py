@@ -10,12 +10,18 @@ Point a real ``AsyncWebClient(token=..., base_url=slack.url)`` at it::
 Every method answers at ``/api/{method}`` (GET or POST, form or JSON). Known
 methods get a realistic OK answer; anything queued with :meth:`add_response`
 is answered once, first in first out, before the defaults resume.
+
+``chat.postMessage`` keeps each DM's messages (with their metadata), which
+``conversations.history`` returns newest first. ``per_second`` makes it refuse
+messages over that workspace rate with HTTP 429 and ``Retry-After: 1``, as Slack
+does; :attr:`posted_at` holds when each accepted message arrived (monotonic).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,9 +73,13 @@ class FakeSlackAPI(RecordingServer[Call]):
 
     _url_path = "/api/"
 
-    def __init__(self, *, team_id: str = TEAM_ID) -> None:
+    def __init__(self, *, team_id: str = TEAM_ID, per_second: float | None = None) -> None:
         super().__init__()
         self.team_id = team_id
+        self.per_second = per_second
+        self._bucket = (per_second or 0.0, time.monotonic())
+        self.posted_at: list[float] = []
+        self.history: dict[str, list[Payload]] = defaultdict(list)
         self._queued: dict[str, deque[_Canned]] = defaultdict(deque)
         self._users: dict[str, _User] = {}
         self._dm_channels: dict[str, str] = {}
@@ -81,6 +91,7 @@ class FakeSlackAPI(RecordingServer[Call]):
             "chat.postEphemeral": lambda p: {"message_ts": self._next_ts()},
             "chat.update": self._update,
             "conversations.open": self._open,
+            "conversations.history": self._history,
             "views.open": self._view,
             "views.update": self._view,
             "views.publish": self._view,
@@ -152,8 +163,24 @@ class FakeSlackAPI(RecordingServer[Call]):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), canned.delay)
             return web.json_response(canned.body, status=canned.status, headers=canned.headers)
+        if method == "chat.postMessage" and not self._within_rate():
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": "1"})
         answer = self._defaults.get(method)
         return web.json_response({"ok": True} | (answer(payload) if answer else {}))
+
+    def _within_rate(self) -> bool:
+        """A token bucket of one second's worth, refilled at ``per_second``."""
+        if self.per_second is None:
+            return True
+        tokens, since = self._bucket
+        now = time.monotonic()
+        tokens = min(self.per_second, tokens + (now - since) * self.per_second)
+        if tokens < 1:
+            self._bucket = (tokens, now)
+            return False
+        self._bucket = (tokens - 1, now)
+        return True
 
     def _next_ts(self) -> str:
         self._ts += 1
@@ -181,8 +208,18 @@ class FakeSlackAPI(RecordingServer[Call]):
             channel = self._dm_channel(channel)
         ts = self._next_ts()
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": "B0BOTUSER", "ts": ts}
-        message |= {k: payload[k] for k in ("text", "blocks") if k in payload}
+        message |= {k: payload[k] for k in ("text", "blocks", "metadata") if k in payload}
+        self.history[channel].append(message)
+        self.posted_at.append(time.monotonic())
         return {"channel": channel, "ts": ts, "message": message}
+
+    def _history(self, payload: Payload) -> Payload:
+        limit = int(payload.get("limit") or 100)
+        with_metadata = str(payload.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = list(reversed(self.history.get(str(payload.get("channel", "")), [])))[:limit]
+        if not with_metadata:
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        return {"messages": messages, "has_more": False}
 
     def _update(self, payload: Payload) -> Payload:
         return {
