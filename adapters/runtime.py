@@ -28,6 +28,7 @@ from bot.messages import Platform
 from bot.nudges import Nudges
 from bot.outbox_worker import OutboxWorker, WorkerOptions
 from bot.pairing import Rounds
+from bot.privacy import Privacy
 from bot.router import Router
 from bot.scheduling import DueHandler, DueWorkRunner, RunnerOptions
 from bot.settings import Settings
@@ -91,6 +92,7 @@ def build_runtime(
                 **Checkins(services.config, services.catalogs).due_handlers(),
                 **Nudges(services.config, services.catalogs).due_handlers(),
                 **Rounds(services.config, services.catalogs).due_handlers(),
+                **Privacy(services.config, services.catalogs).due_handlers(),
                 **(due_handlers or {})}
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake

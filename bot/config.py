@@ -200,6 +200,7 @@ class ProgramConfig:
     leader_tips: tuple[Localized, ...] = ()  # one with each nudge, in turn
     nudge_every_days: int = 7
     nudge_after_days: int = 14  # a report is named after this long without a check-in
+    retention_days: int = 180  # then who asked, in a connection or request now over, goes
     # Not content: where browsers reach this server, from PEERLINK_PUBLIC_URL at start.
     public_url: str = "http://127.0.0.1:3978"
 
@@ -287,6 +288,7 @@ def _parse(data: Any) -> ProgramConfig:
         leader_tips=_tips(data.get("leader_tips")),
         nudge_every_days=_count(data, "nudge_every_days", 7),
         nudge_after_days=_count(data, "nudge_after_days", 14),
+        retention_days=_count(data, "retention_days", 180, most=3650),
     )
 
 
@@ -590,8 +592,8 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _count(data: Mapping[str, Any], key: str, default: int) -> int:
+def _count(data: Mapping[str, Any], key: str, default: int, most: int = 365) -> int:
     value = data.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 365:
-        raise ValueError(f"{key} must be a whole number from 1 to 365")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise ValueError(f"{key} must be a whole number from 1 to {most}")
     return value

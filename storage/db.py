@@ -37,6 +37,7 @@ from storage.nudges import NudgeRepository
 from storage.outbox import OutboxRepository
 from storage.pairing import PairingRepository
 from storage.people import PeopleRepository
+from storage.privacy import PrivacyRepository
 from storage.programs import ProgramRepository
 from storage.roster import RosterCache
 from storage.support import SupportRepository
@@ -83,6 +84,7 @@ class UnitOfWork:
         self.checkins = CheckinRepository(session, cipher)
         self.nudges = NudgeRepository(session)
         self.pairing = PairingRepository(session, cipher)
+        self.privacy = PrivacyRepository(session, cipher)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Cipher
-from storage.models import PairingAnswer, PairingMember, PairingRound, Person
+from storage.models import PairingAnswer, PairingMember, PairingRound, Person, Program
 
 Group = tuple[int, ...]
 
@@ -23,6 +23,12 @@ class PairingRepository:
 
     async def member(self, program_id: int, person_id: int) -> PairingMember | None:
         return await self._session.get(PairingMember, (program_id, person_id))
+
+    async def memberships(self, person_id: int) -> list[tuple[PairingMember, Program]]:
+        rows = await self._session.execute(
+            select(PairingMember, Program).join(Program, Program.id == PairingMember.program_id)
+            .where(PairingMember.person_id == person_id).order_by(Program.key))
+        return [(m, p) for m, p in rows.all()]
 
     async def join(self, program_id: int, person_id: int, now: datetime) -> PairingMember:
         found = await self.member(program_id, person_id)

@@ -200,7 +200,8 @@ class SupportRepository:
         return self._key(seeker_id)
 
     def seeker_of(self, request: SupportRequest) -> int:
-        return int(self._cipher.decrypt(request.seeker)["person_id"])
+        """Who asked (0 once retention erased it: nobody)."""
+        return int(self._cipher.decrypt(request.seeker)["person_id"]) if request.seeker else 0
 
     async def of_seeker(self, seeker_id: int, statuses: Sequence[str] = (OPEN,),
                         program_id: int | None = None) -> list[SupportRequest]:

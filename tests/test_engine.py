@@ -333,14 +333,3 @@ async def test_a_language_chosen_in_peerlink_survives_an_org_reimport(h: Harness
     await h.person(alice.name, email=alice.email, language="en")  # the directory again
     replies = await h.send("help", as_=alice)
     assert "Voici ce que vous pouvez faire" in replies.card().text
-
-
-@pytest.mark.parametrize("text", ["my data", "mes données"])
-async def test_announced_commands_not_built_yet_are_answered_plainly(
-    h: Harness, text: str
-) -> None:
-    alice = await h.person()
-    replies = await h.send(text.removeprefix("/peer "), as_=alice)
-    card = replies.card()
-    assert "not available yet" in card.text or "pas encore disponible" in card.text
-    assert card.buttons  # and what exists today

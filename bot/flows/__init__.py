@@ -36,6 +36,9 @@ def build_router() -> Router:
     router.on_action("menu.help", menu.show_help)
     router.on_action("menu.about", welcome.welcome)
     router.on_action("menu.privacy", privacy.privacy)
+    router.on_action("privacy.mydata", privacy.my_data)
+    router.on_action("privacy.forget", privacy.forget)
+    router.on_action("privacy.erase", privacy.erase)
     router.on_action("menu.language", language.choose)
     router.on_action("language.set", language.set_from_action)
     router.on_action("menu.settings", preferences.open_settings)
@@ -115,5 +118,6 @@ def build_router() -> Router:
     router.on_command("pairing", ("pairing", "pairing rounds", "buddy", "coffee", "jumelage",
                                   "jumelages", "cafe"), pairing.show)
     router.on_command("pause", ("pause", "away", "absent"), pairing.pause_menu)
-    router.on_command("not-yet", ("my data", "mes donnees"), menu.not_yet)
+    router.on_command("my data", ("my data", "mes donnees", "forget me", "oubliez-moi",
+                                  "oubliez moi"), privacy.my_data)
     return router

@@ -84,13 +84,6 @@ async def mentioned(turn: Turn) -> Sequence[Outbound]:
     return [turn.reply(menu_card(turn, lead))]
 
 
-async def not_yet(turn: Turn) -> Sequence[Outbound]:
-    """A command Peerlink will have but does not yet: say so plainly, offer what exists."""
-    _ = turn.gettext
-    lead = _("That part of Peerlink is not available yet. Here is what you can do today.")
-    return [turn.reply(menu_card(turn, lead))]
-
-
 def stale_card(turn: Turn) -> Outbound:
     """A reply to a press on a card that is no longer live."""
     _ = turn.gettext
