@@ -101,6 +101,7 @@ class Privacy:
         await uow.privacy.cancel_due(person.id)
         await uow.privacy.erase_from_pairing(person.id)
         await uow.privacy.erase_escalation_subject(person.id)
+        await uow.concerns.forget_reporter(person.id)
         await uow.privacy.delete_person(person.id)
         if person.manager_id is not None or await uow.people.direct_reports(person.id):
             await uow.people.refresh_reporting_paths()

@@ -26,6 +26,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 from storage import sqlite_inline
 from storage.checkins import CheckinRepository
+from storage.concerns import ConcernRepository
 from storage.conversations import ConversationRepository
 from storage.crypto import Cipher
 from storage.duework import DueWorkRepository
@@ -85,6 +86,7 @@ class UnitOfWork:
         self.nudges = NudgeRepository(session)
         self.pairing = PairingRepository(session, cipher)
         self.privacy = PrivacyRepository(session, cipher)
+        self.concerns = ConcernRepository(session, cipher)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

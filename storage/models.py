@@ -559,3 +559,20 @@ class PairingAnswer(Base):
     )
     person_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     met: Mapped[bool] = mapped_column(Boolean)
+
+
+class Concern(Base):
+    """A supporter's report to the program office: a category, and who reported and
+    what they wrote, sealed (a report is kept, unlike chat). ``reporter_key`` finds a
+    person's reports when they ask to be forgotten."""
+
+    __tablename__ = "concern"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    sealed: Mapped[str | None] = mapped_column(Text)  # {"reporter": id, "text": "..."}
+    reporter_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # or handled
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))

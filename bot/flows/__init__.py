@@ -6,6 +6,7 @@ from bot import escalation
 from bot.crisis import TALK_ACTION
 from bot.flows import (
     checkins,
+    concerns,
     connections,
     find,
     language,
@@ -68,6 +69,8 @@ def build_router() -> Router:
         ("checkin.pause", checkins.pause), ("checkin.savepause", checkins.save_pause),
         ("checkin.stop", checkins.stop), ("checkin.answer", checkins.answer),
         ("checkin.trend", checkins.trend), ("menu.checkins", checkins.show),
+        ("concern.send", concerns.send), ("concern.show", concerns.show),
+        ("concern.handle", concerns.handle), ("menu.concern", concerns.report),
         ("nudge.done", nudges.done), ("nudge.snooze", nudges.snooze),
         ("pairing.show", pairing.show), ("pairing.join", pairing.join),
         ("pairing.leave", pairing.leave), ("pairing.skip", pairing.skip),
@@ -98,6 +101,10 @@ def build_router() -> Router:
     # For the program office only; anyone else is not understood.
     router.on_command("escalations", ("escalations", "escalades", "alertes"),
                       escalation.report)
+    router.on_command("concerns", ("concerns", "open concerns", "signalements"),
+                      concerns.open_list)
+    router.on_command("concern", ("concern", "report a concern", "signaler",
+                                  "signaler une preoccupation"), concerns.report)
     router.on_command("surveys", ("surveys", "survey results", "sondages"),
                       connections.survey_results)
     # Announced in Slack's /peer and the manifest; their flows come with later work.
