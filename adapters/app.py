@@ -13,6 +13,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from adapters.runtime import Runtime, build_runtime, cipher
+from adapters.web.admin import setup_admin
 from adapters.web.routes import setup_web_chat
 from adapters.web.sender import WebSender
 from bot.clock import SystemClock
@@ -45,6 +46,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/invites/{uid}.ics", _invite)
+    setup_admin(app, runtime)
     web_sender = runtime.senders.get(Platform.WEB)
     if settings.web_chat and isinstance(web_sender, WebSender):
         setup_web_chat(

@@ -119,10 +119,11 @@ async def housekeeping(db: Database, clock: Clock, retention_days: int = 180) ->
         # Who met whom in a pairing round: kept while it helps avoid repeats, then erased.
         pairings = await uow.pairing.forget_groups(now.date() - timedelta(weeks=13))
         settled = await uow.privacy.purge_settled(now - timedelta(days=retention_days))
+        admin = await uow.admin.purge(now)
     log.info(
         "housekeeping",
         extra={"states": expired, "events": events, "due_work": done, "outbox": outbox,
                "escalations": escalations, "supporters_back": returned,
                "survey_invites": surveys, "pairing_rounds": pairings,
-               "connections_anonymised": settled},
+               "connections_anonymised": settled, "admin_links_and_sessions": admin},
     )

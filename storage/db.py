@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 from storage import sqlite_inline
+from storage.admin import AdminRepository
 from storage.checkins import CheckinRepository
 from storage.concerns import ConcernRepository
 from storage.conversations import ConversationRepository
@@ -32,6 +33,7 @@ from storage.crypto import Cipher
 from storage.duework import DueWorkRepository
 from storage.escalations import EscalationRepository
 from storage.events import EventRepository
+from storage.insights import InsightsRepository
 from storage.installations import InstallationRepository, OAuthStateRepository
 from storage.meetings import MeetingRepository
 from storage.nudges import NudgeRepository
@@ -87,6 +89,8 @@ class UnitOfWork:
         self.pairing = PairingRepository(session, cipher)
         self.privacy = PrivacyRepository(session, cipher)
         self.concerns = ConcernRepository(session, cipher)
+        self.admin = AdminRepository(session)
+        self.insights = InsightsRepository(session, cipher)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

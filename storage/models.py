@@ -576,3 +576,30 @@ class Concern(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[datetime | None]
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+
+
+class AdminLink(Base):
+    """A single-use sign-in link to /admin: only its hash is kept."""
+
+    __tablename__ = "admin_link"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AdminSession(Base):
+    """A signed-in /admin session: the cookie holds the token, this its hash, its CSRF
+    token and when it ends (sign-out ends it at once)."""
+
+    __tablename__ = "admin_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Program, SupporterProfile
+from storage.models import Person, Program, SupporterProfile
 
 
 class ProgramRepository:
@@ -76,6 +76,18 @@ class ProgramRepository:
         for profile in returned:  # through the ORM, so the roster version moves
             profile.state, profile.paused_until = "active", None
         return len(returned)
+
+    async def profile(self, profile_id: int) -> SupporterProfile | None:
+        return await self._session.get(SupporterProfile, profile_id)
+
+    async def all_supporters(self) -> list[tuple[SupporterProfile, Person, str]]:
+        """Every supporter profile with its person and program key, by program then name."""
+        rows = await self._session.execute(
+            select(SupporterProfile, Person, Program.key)
+            .join(Person, Person.id == SupporterProfile.person_id)
+            .join(Program, Program.id == SupporterProfile.program_id)
+            .order_by(Program.key, Person.display_name, SupporterProfile.id))
+        return [(profile, person, key) for profile, person, key in rows.all()]
 
     async def supporters_of(self, person_id: int) -> Sequence[SupporterProfile]:
         return (

@@ -13,6 +13,7 @@ from bot.flows import (
     meetings,
     menu,
     nudges,
+    office,
     pairing,
     preferences,
     privacy,
@@ -101,6 +102,7 @@ def build_router() -> Router:
     # For the program office only; anyone else is not understood.
     router.on_command("escalations", ("escalations", "escalades", "alertes"),
                       escalation.report)
+    router.on_command("admin", ("admin", "administration"), office.admin_link)
     router.on_command("concerns", ("concerns", "open concerns", "signalements"),
                       concerns.open_list)
     router.on_command("concern", ("concern", "report a concern", "signaler",
