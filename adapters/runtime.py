@@ -33,6 +33,7 @@ from bot.router import Router
 from bot.scheduling import DueHandler, DueWorkRunner, RunnerOptions
 from bot.settings import Settings
 from bot.support import Support
+from bot.supporters import Supporters
 from storage.crypto import Cipher, CipherError
 from storage.db import Database, sqlite_file
 
@@ -93,6 +94,7 @@ def build_runtime(
                 **Nudges(services.config, services.catalogs).due_handlers(),
                 **Rounds(services.config, services.catalogs).due_handlers(),
                 **Privacy(services.config, services.catalogs).due_handlers(),
+                **Supporters(services.config, services.catalogs).due_handlers(),
                 **(due_handlers or {})}
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake

@@ -35,7 +35,9 @@ async def h(database: Database) -> Harness:
 @pytest.fixture
 async def client(h: Harness) -> AsyncIterator[Client]:
     settings = Settings(database_url=h.runtime.db.url, secret_keys=("unused",))
-    async with TestClient(TestServer(create_app(settings, h.runtime), host="127.0.0.1")) as c:
+    app = create_app(settings, h.runtime)
+    app.cleanup_ctx.clear()  # the harness runs delivery and scheduled work itself
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         yield c
 
 
@@ -158,3 +160,47 @@ async def test_the_office_suspends_a_supporter_and_seekers_are_told_kindly(
     await h.runtime.worker.drain()
     told = h.inbox(SAM, mark).text()
     assert "can no longer take new requests" in told and "health" not in told
+
+
+async def test_the_office_invites_a_supporter_records_training_and_is_reminded(
+    h: Harness, client: Client
+) -> None:
+    await sign_in(client, await link(h))
+    page = await (await client.get("/admin/supporters")).text()
+    csrf = csrf_of(page)
+    unknown = await client.post("/admin/supporters/invite",
+                                data={"csrf": csrf, "email": "nobody@example.com",
+                                      "program": "peer_support"})
+    assert "Nobody with that email" in await unknown.text()
+    mark = len(h.sender.deliveries)
+    invited = await client.post("/admin/supporters/invite",
+                                data={"csrf": csrf, "email": SAM.email,
+                                      "program": "peer_support"})
+    assert "Invited." in await invited.text()
+    await h.runtime.worker.drain()
+    assert "invited you to be a supporter in Peer support" in h.inbox(SAM, mark).text()
+    again = await client.post("/admin/supporters/invite",
+                              data={"csrf": csrf, "email": SAM.email, "program": "peer_support"})
+    assert "already a supporter" in await again.text()
+    async with h.runtime.db.transaction() as uow:
+        rows = await uow.programs.all_supporters()
+    sam = next(p for p, who, key in rows if who.email == SAM.email)
+    assert sam.trained_on is None  # nobody is offered them until training is recorded
+    wrong = await client.post("/admin/supporters/terms", data={
+        "csrf": csrf, "profile": str(sam.id), "trained_on": "yesterday"})
+    assert "Nothing was changed" in await wrong.text()
+    backwards = await client.post("/admin/supporters/terms", data={
+        "csrf": csrf, "profile": str(sam.id), "term_start": "2026-06-01",
+        "term_end": "2026-01-01"})
+    assert "Nothing was changed" in await backwards.text()
+    saved = await client.post("/admin/supporters/terms", data={
+        "csrf": csrf, "profile": str(sam.id), "oriented_on": "2026-01-02",
+        "trained_on": "2026-01-04", "term_start": "2026-01-05", "term_end": "2026-03-31"})
+    assert "Saved." in await saved.text()
+    async with h.runtime.db.transaction() as uow:
+        profile = await uow.programs.profile(sam.id)
+        assert profile is not None and str(profile.trained_on) == "2026-01-04"
+    mark = len(h.sender.deliveries)
+    await h.tick(timedelta(days=56))  # past 1 March 14:00: 30 days before the term ends
+    assert "ends on March 31, 2026" in h.inbox(SAM, mark).text()
+    assert "Sam Okafor's term as a supporter" in h.inbox(OFFICE, mark).text()

@@ -26,6 +26,7 @@ from bot.aggregates import month_name, recent_months
 from bot.insights import Filters, Insights, as_csv
 from bot.outbox import enqueue
 from bot.support import STATES, Support, lang_of, name_of
+from bot.supporters import InviteError, Supporters, Terms
 from storage.admin import same
 from storage.db import DatabaseUnavailable
 from storage.models import Person
@@ -64,6 +65,8 @@ class AdminPages:
         app.router.add_get("/admin/insights.csv", self.insights_csv)
         app.router.add_get("/admin/supporters", self.supporters)
         app.router.add_post("/admin/supporters/state", self.supporter_state)
+        app.router.add_post("/admin/supporters/invite", self.supporter_invite)
+        app.router.add_post("/admin/supporters/terms", self.supporter_terms)
 
     # --- rendering ---------------------------------------------------------------------
 
@@ -221,11 +224,13 @@ class AdminPages:
         labels = self._state_labels(lang)
         shown = [{"id": profile.id, "name": name_of(who), "program": self._program(key, lang),
                   "state": labels.get(profile.state, profile.state),
-                  "trained_on": profile.trained_on, "term_end": profile.term_end,
+                  "oriented_on": profile.oriented_on, "trained_on": profile.trained_on,
+                  "term_start": profile.term_start, "term_end": profile.term_end,
                   "load": profile.load, "capacity": profile.capacity}
                  for profile, who, key in rows]
         return self.page("supporters.html", lang, title=_("Supporters"), me=person, csrf=csrf,
                          rows=shown, notice=notice, states=list(labels.items()),
+                         programs=[(p.key, p.name(lang)) for p in self.config.programs],
                          reasons=list(self._reason_labels(lang).items()))
 
     async def supporter_state(self, request: web.Request) -> web.Response:
@@ -251,6 +256,48 @@ class AdminPages:
                         "by": person.id})
         return await self.supporters(request, _("Saved. Anyone waiting on them was told kindly "
                                                 "and offered others."))
+
+    async def supporter_invite(self, request: web.Request) -> web.Response:
+        person, _csrf, form = await self._member(request, post=True)
+        lang = lang_of(person)
+        _ = self.catalogs.gettext(lang)
+        now = self.runtime.clock.now()
+        try:
+            async with self.runtime.db.transaction() as uow:
+                profile, out = await Supporters(self.config, self.catalogs).invite(
+                    uow, form.get("email", "")[:320], form.get("program", ""), lang)
+                await enqueue(uow, f"admin|invite|{profile.id}", out, now)
+        except InviteError as exc:
+            return await self.supporters(request, str(exc))
+        self.runtime.worker.wake()
+        log.info("supporter invited", extra={"profile_id": profile.id, "by": person.id})
+        return await self.supporters(request, _("Invited. Record their orientation and "
+                                                "training here once done."))
+
+    async def supporter_terms(self, request: web.Request) -> web.Response:
+        person, _csrf, form = await self._member(request, post=True)
+        lang = lang_of(person)
+        _ = self.catalogs.gettext(lang)
+        fields = ("oriented_on", "trained_on", "term_start", "term_end")
+        try:
+            days = {k: date.fromisoformat(form[k]) if form.get(k) else None for k in fields}
+        except ValueError:
+            days = {}
+        terms = Terms(**days) if days else None
+        if terms is None or (terms.term_start and terms.term_end
+                             and terms.term_end <= terms.term_start):
+            return await self.supporters(request, _("Please give dates as the calendar "
+                                                    "offers them, the term ending after it "
+                                                    "starts. Nothing was changed."))
+        profile_id = int(form["profile"]) if form.get("profile", "").isdigit() else 0
+        async with self.runtime.db.transaction() as uow:
+            profile = await uow.programs.profile(profile_id)
+            if profile is None:
+                return await self.supporters(request, _("No such supporter. Nothing was "
+                                                        "changed."))
+            await Supporters(self.config, self.catalogs).record(
+                uow, profile, terms, self.runtime.clock.now())
+        return await self.supporters(request, _("Saved."))
 
     def _program(self, key: str, lang: str) -> str:
         spec = self.config.program(key)

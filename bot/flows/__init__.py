@@ -87,7 +87,7 @@ def build_router() -> Router:
         ("profile.hours", profile.hours), ("profile.slot", profile.hours),
         ("profile.addslot", profile.add_slot), ("profile.saveslot", profile.save_slot),
         ("profile.away", profile.away), ("profile.saveaway", profile.save_away),
-        ("profile.back", profile.back),
+        ("profile.back", profile.back), ("profile.show", profile.show),
     ):
         router.on_action(action, handler)
     # Command words, English and French.
