@@ -91,6 +91,7 @@ def platform_senders(settings: Settings, db: Database) -> dict[Platform, Platfor
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
     runtime = app[RUNTIME]
+    await runtime.apply_saved_content()
     worker = asyncio.create_task(runtime.worker.run(), name="outbox-worker")
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(runtime.runner.drain, "interval", seconds=5, id="due-work",
@@ -103,6 +104,9 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     # an org import included).
     scheduler.add_job(plan_ahead, "interval", hours=1, args=[runtime], id="plan-ahead",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    # Program content saved in /admin by any process, followed within a minute.
+    scheduler.add_job(runtime.apply_saved_content, "interval", minutes=1, id="content",
+                      max_instances=1, coalesce=True)
     scheduler.start()
     log.info("serving", extra={"status": "started"})
     try:

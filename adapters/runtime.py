@@ -14,7 +14,7 @@ from adapters.metrics import Metrics
 from bot.buddy import Buddies
 from bot.checkins import Checkins
 from bot.clock import Clock, SystemClock
-from bot.config import ProgramConfig, load_config
+from bot.config import ProgramConfig, apply_in_place, load_config, parse_config
 from bot.connections import Arc
 from bot.crisis import CrisisScreen, load_lexicon
 from bot.delivery import PlatformSender
@@ -35,7 +35,7 @@ from bot.settings import Settings
 from bot.support import Support
 from bot.supporters import Supporters
 from storage.crypto import Cipher, CipherError
-from storage.db import Database, sqlite_file
+from storage.db import Database, DatabaseUnavailable, sqlite_file
 
 log = logging.getLogger("peerlink.runtime")
 
@@ -50,6 +50,31 @@ class Runtime:
     metrics: Metrics
     clock: Clock
     senders: dict[Platform, PlatformSender] = field(default_factory=dict)
+    content_version: int = 0  # the content saved in /admin this process uses (0: the file)
+
+    async def apply_saved_content(self) -> bool:
+        """Use the program content last saved in /admin, if newer than what this process
+        has (called at start and every minute, so every process follows). True if
+        applied."""
+        try:
+            async with self.db.transaction() as uow:
+                if await uow.content.latest_id() == self.content_version:
+                    return False
+                found = await uow.content.latest()
+        except DatabaseUnavailable:
+            log.warning("saved content not checked: the database did not answer")
+            return False
+        if found is None:
+            return False
+        self.content_version = found.id
+        try:
+            new = parse_config(f"content saved in /admin (version {found.id})", found.yaml)
+        except ConfigError as exc:  # validated when saved; a newer code version may differ
+            log.error("saved content ignored: %s", exc)
+            return False
+        apply_in_place(self.engine.services.config, new)
+        log.info("program content applied", extra={"version": found.id})
+        return True
 
 
 def build_runtime(

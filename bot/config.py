@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, time, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -226,19 +226,27 @@ class ProgramConfig:
         return self.lines_for(country)
 
 
-def load_config(path: Path | None) -> ProgramConfig:
-    """Read and validate the YAML file at ``path``, or the bundled default."""
+def config_text(path: Path | None) -> tuple[str, str]:
+    """(where, raw YAML) of the file at ``path``, or of the bundled default."""
     if path is None:
         source = files("bot") / "data" / "peerlink.yaml"
-        where, raw = "bundled peerlink.yaml", source.read_text(encoding="utf-8")
-    else:
-        where = str(path)
-        try:
-            raw = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"{where}: cannot read ({exc.strerror})") from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{where}: is not UTF-8 text (byte {exc.start})") from exc
+        return "bundled peerlink.yaml", source.read_text(encoding="utf-8")
+    where = str(path)
+    try:
+        return where, path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: is not UTF-8 text (byte {exc.start})") from exc
+
+
+def load_config(path: Path | None) -> ProgramConfig:
+    """Read and validate the YAML file at ``path``, or the bundled default."""
+    return parse_config(*config_text(path))
+
+
+def parse_config(where: str, raw: str) -> ProgramConfig:
+    """Validate YAML text; a :class:`ConfigError` says where and what is wrong."""
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
@@ -249,6 +257,15 @@ def load_config(path: Path | None) -> ProgramConfig:
         return _parse(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from exc
+
+
+def apply_in_place(target: ProgramConfig, new: ProgramConfig) -> None:
+    """Make ``target`` hold ``new``'s content (its public address stays): everything in
+    this process that holds the configuration sees the change at once. Runs without an
+    await, so no turn sees half of it."""
+    for item in fields(ProgramConfig):
+        if item.name != "public_url":
+            object.__setattr__(target, item.name, getattr(new, item.name))
 
 
 def _parse(data: Any) -> ProgramConfig:

@@ -28,6 +28,7 @@ from storage import sqlite_inline
 from storage.admin import AdminRepository
 from storage.checkins import CheckinRepository
 from storage.concerns import ConcernRepository
+from storage.content import ContentRepository
 from storage.conversations import ConversationRepository
 from storage.crypto import Cipher
 from storage.duework import DueWorkRepository
@@ -91,6 +92,7 @@ class UnitOfWork:
         self.concerns = ConcernRepository(session, cipher)
         self.admin = AdminRepository(session)
         self.insights = InsightsRepository(session, cipher)
+        self.content = ContentRepository(session)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -605,3 +605,15 @@ class AdminSession(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class ContentVersion(Base):
+    """Program content (the YAML) as the program office last saved it in /admin: the
+    newest row wins over the file, in every process."""
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    yaml: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime]
+    saved_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))

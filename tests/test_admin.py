@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from html import unescape as html_unescape
 from typing import Any
 
 import pytest
@@ -204,3 +205,33 @@ async def test_the_office_invites_a_supporter_records_training_and_is_reminded(
     await h.tick(timedelta(days=56))  # past 1 March 14:00: 30 days before the term ends
     assert "ends on March 31, 2026" in h.inbox(SAM, mark).text()
     assert "Sam Okafor's term as a supporter" in h.inbox(OFFICE, mark).text()
+
+
+async def test_content_is_checked_saved_and_followed_by_every_process(
+    h: Harness, client: Client
+) -> None:
+    await sign_in(client, await link(h))
+    page = await (await client.get("/admin/content")).text()
+    assert "From the configuration file" in page and "peer_support" in page
+    csrf = csrf_of(page)
+    text = html_unescape(re.search(r"<textarea[^>]*>([\s\S]*?)</textarea>", page).group(1))
+    broken = text.replace('fr: "Soutien par les pairs"', 'fr: ""')
+    refused = await (await client.post("/admin/content", data={"csrf": csrf, "yaml": broken})
+                     ).text()
+    assert "Nothing was saved" in refused and "peer_support" in refused
+    assert h.runtime.engine.services.config.program("peer_support").name("fr") == \
+        "Soutien par les pairs"
+    renamed = text.replace('en: "Peer support"', 'en: "Colleague support"')
+    saved = await (await client.post("/admin/content", data={"csrf": csrf, "yaml": renamed})
+                   ).text()
+    assert "Saved." in saved and "Version 1" in saved
+    found = await h.send("find", as_=SAM)
+    assert "Colleague support" in [b.label for b in found.card().buttons]
+    # Another process on the same database follows within a minute.
+    other = await Harness.start(h.runtime.db)
+    assert other.runtime.engine.services.config.program("peer_support").name("en") == \
+        "Peer support"
+    assert await other.runtime.apply_saved_content()
+    assert other.runtime.engine.services.config.program("peer_support").name("en") == \
+        "Colleague support"
+    assert not await other.runtime.apply_saved_content()  # nothing newer

@@ -20,9 +20,12 @@ from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
+from babel.dates import format_datetime
 
 from adapters.runtime import Runtime
 from bot.aggregates import month_name, recent_months
+from bot.config import apply_in_place, config_text, parse_config
+from bot.errors import ConfigError
 from bot.insights import Filters, Insights, as_csv
 from bot.outbox import enqueue
 from bot.support import STATES, Support, lang_of, name_of
@@ -37,6 +40,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 COOKIE = "peerlink_admin"
 SESSION_TTL = timedelta(hours=8)
 BEFORE_SIGN_IN = "en"  # nobody is known yet: the pages before sign-in are in English
+MAX_CONTENT = 256 * 1024
 REASONS = ("own_health", "conduct", "confidentiality", "term_ended", "other")
 _HEADERS = {
     "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -67,6 +71,8 @@ class AdminPages:
         app.router.add_post("/admin/supporters/state", self.supporter_state)
         app.router.add_post("/admin/supporters/invite", self.supporter_invite)
         app.router.add_post("/admin/supporters/terms", self.supporter_terms)
+        app.router.add_get("/admin/content", self.content)
+        app.router.add_post("/admin/content", self.save_content)
 
     # --- rendering ---------------------------------------------------------------------
 
@@ -298,6 +304,46 @@ class AdminPages:
             await Supporters(self.config, self.catalogs).record(
                 uow, profile, terms, self.runtime.clock.now())
         return await self.supporters(request, _("Saved."))
+
+    async def content(self, request: web.Request, *, text: str | None = None,
+                      problem: str = "", notice: str = "") -> web.Response:
+        person, csrf, _form = await self._member(request)
+        lang = lang_of(person)
+        _ = self.catalogs.gettext(lang)
+        async with self.runtime.db.transaction() as uow:
+            saved = await uow.content.latest()
+        if saved is not None:
+            source = _("Version {version}, saved in these pages on {date}.").format(
+                version=saved.id, date=format_datetime(saved.saved_at, "d MMM y, HH:mm",
+                                                       locale=lang))
+            current = saved.yaml
+        else:
+            where, current = config_text(self.runtime.settings.config_path)
+            source = _("From the configuration file ({where}); saving here overrides it.")\
+                .format(where=where)
+        return self.page("content.html", lang, title=_("Program content"), me=person,
+                         csrf=csrf, text=current if text is None else text, source=source,
+                         problem=problem, notice=notice)
+
+    async def save_content(self, request: web.Request) -> web.Response:
+        person, _csrf, form = await self._member(request, post=True)
+        lang = lang_of(person)
+        _ = self.catalogs.gettext(lang)
+        text = form.get("yaml", "")
+        if len(text) > MAX_CONTENT:
+            return await self.content(request, text=text[:MAX_CONTENT], problem=_(
+                "That is longer than the content can be. Nothing was saved."))
+        try:
+            new = parse_config(_("your text"), text)
+        except ConfigError as exc:
+            return await self.content(request, text=text, problem=_(
+                "Nothing was saved: {problem}").format(problem=exc))
+        async with self.runtime.db.transaction() as uow:
+            version = await uow.content.save(text, person.id, self.runtime.clock.now())
+        apply_in_place(self.config, new)
+        self.runtime.content_version = version
+        log.info("program content saved", extra={"version": version, "by": person.id})
+        return await self.content(request, notice=_("Saved. Peerlink uses it now."))
 
     def _program(self, key: str, lang: str) -> str:
         spec = self.config.program(key)
