@@ -28,13 +28,15 @@ from bot.clock import SystemClock
 from bot.config import load_config
 from bot.demo import seed_demo
 from bot.errors import ConfigError
+from bot.flows.office import LINK_TTL
 from bot.i18n import Catalogs
 from bot.org_import import OrgImportError, import_org
 from bot.outbox import enqueue
 from bot.settings import Settings, check_slack, check_teams
 from bot.support import STATES, Support
-from storage.crypto import Cipher
-from storage.db import Database, DatabaseUnavailable, NotMigrated, redacted
+from storage.crypto import Cipher, CipherError
+from storage.db import Conflict, Database, DatabaseUnavailable, NotMigrated, redacted
+from storage.rotation import rotate
 
 EXIT_USAGE = 2
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -98,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gen-key", help="print a new PEERLINK_SECRET_KEY").set_defaults(run=_gen_key)
 
+    sub.add_parser("rotate-key", help="re-encrypt stored data with the first key of "
+                   "PEERLINK_SECRET_KEY=NEW,OLD (Peerlink can keep running)").set_defaults(
+        run=_rotate_key
+    )
+
     supporter = sub.add_parser("supporter", help="suspend, revoke or reinstate a supporter "
                                "(their waiting seekers are offered others)")
     supporter.add_argument("email")
@@ -105,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
                            help="the program key, e.g. peer_support")
     supporter.add_argument("--state", required=True, choices=STATES)
     supporter.set_defaults(run=_supporter)
+
+    admin = sub.add_parser("admin", help="program-office members: grant or revoke, or print "
+                           "a single-use sign-in link to /admin")
+    admin.add_argument("action", choices=["grant", "revoke", "link"])
+    admin.add_argument("email")
+    admin.set_defaults(run=_admin)
 
     manifest = sub.add_parser("manifest", help="print the Slack or Teams app manifest for "
                               "your URL, or write the Teams app package")
@@ -245,8 +258,66 @@ def _supporter(args: argparse.Namespace, settings: Settings) -> int:
     return _run(_with_db(settings, change))
 
 
+def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    """Grant or revoke program-office membership, or print a sign-in link (the same one
+    writing *admin* to Peerlink sends by DM), for a person of the org data."""
+    async def act(db: Database) -> int:
+        await db.check_migrated()
+        now = SystemClock().now()
+        async with db.transaction() as uow:
+            person = await uow.people.by_email(args.email.strip())
+            if person is None:
+                print(f"peerlink: nobody with the email {args.email} in the org data "
+                      "(import it first: peerlink import-org)", file=sys.stderr)
+                return EXIT_USAGE
+            if args.action == "link":
+                if not person.program_office:
+                    print(f"peerlink: {args.email} is not in the program office "
+                          f"(peerlink admin grant {args.email})", file=sys.stderr)
+                    return EXIT_USAGE
+                token = await uow.admin.new_link(person.id, now, LINK_TTL)
+                base = settings.public_url or f"http://127.0.0.1:{settings.port}"
+                print(f"{base.rstrip('/')}/admin/signin?t={token}")
+                print("works once, for 15 minutes", file=sys.stderr)
+                return 0
+            person.program_office = args.action == "grant"
+        print(f"{args.email} is {'now' if args.action == 'grant' else 'no longer'} in the "
+              "program office")
+        return 0
+
+    return _run(_with_db(settings, act))
+
+
 def _gen_key(_args: argparse.Namespace, _settings: Settings) -> int:
     print(Cipher.generate_key())
+    return 0
+
+
+def _rotate_key(_args: argparse.Namespace, settings: Settings) -> int:
+    """Run once every process has restarted with the new key first: they then read both
+    keys while this re-encrypts, batch by batch, and it can be run again if cut short."""
+    if len(settings.secret_keys) < 2:
+        return _fail("rotate-key needs a new key and the old one, but only one is "
+                     "configured; put the new key first: PEERLINK_SECRET_KEY=NEW,OLD; "
+                     "`peerlink gen-key` makes one")
+
+    async def rotate_all(db: Database) -> dict[str, int]:
+        await db.check_migrated()
+        return await rotate(db)
+
+    try:
+        counts = _run(_with_db(settings, rotate_all))
+    except CipherError as exc:
+        return _fail(f"cannot rotate: {exc}; keep every old key in PEERLINK_SECRET_KEY, "
+                     "after the new one")
+    except Conflict:
+        return _fail("a running Peerlink changed a row at the same moment; run "
+                     "peerlink rotate-key again (what is done stays done)")
+    for table, count in counts.items():
+        print(f"{table}: {count:,} updated")
+    old = "key" if len(settings.secret_keys) == 2 else "keys"
+    print(f"done: the old {old} can now be removed from PEERLINK_SECRET_KEY once every "
+          "process has restarted with the new one first")
     return 0
 
 

@@ -13,7 +13,6 @@ cancelled meeting's old reminders do nothing when they come due.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -226,8 +225,7 @@ class Meetings:
         """The calendar invite behind a confirmation's link, for the person it was made
         for (its signature says so), as the meeting stands now; None for anything else."""
         meeting = await uow.meetings.by_uid(uid)
-        expected = uow.meetings.signature(uid, person_id)
-        if meeting is None or not hmac.compare_digest(expected, signature):
+        if meeting is None or not uow.meetings.signed(uid, person_id, signature):
             return None
         c = await self.connection(uow, meeting.request_id)
         if c is None:

@@ -52,6 +52,7 @@ class ConcernRepository:
     async def forget_reporter(self, person_id: int) -> int:
         """The category and dates stay; who reported and what they wrote go."""
         result = await self._session.execute(
-            update(Concern).where(Concern.reporter_key == self._key(person_id))
+            update(Concern).where(Concern.reporter_key.in_(
+                self._cipher.fingerprints(f"concern|{person_id}")))
             .values(sealed=None, reporter_key=None))
         return int(getattr(result, "rowcount", 0))

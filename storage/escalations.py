@@ -34,12 +34,15 @@ class EscalationRepository:
     def _key(self, person_id: int) -> str:
         return self._cipher.fingerprint(f"escalation|{person_id}")
 
+    def _keys(self, person_id: int) -> list[str]:
+        """What a lookup matches: rows written before a key rotation carry an older one."""
+        return self._cipher.fingerprints(f"escalation|{person_id}")
+
     async def recent_for(self, person_id: int, since: datetime) -> Escalation | None:
         """This person's escalation still alerting, or triggered again since ``since``."""
-        key = self._key(person_id)
         return await self._session.scalar(
             select(Escalation)
-            .where(Escalation.subject_key == key,
+            .where(Escalation.subject_key.in_(self._keys(person_id)),
                    (Escalation.status == ALERTING) | (Escalation.last_trigger_at >= since))
             .order_by(Escalation.id.desc())
             .limit(1)

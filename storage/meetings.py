@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -72,6 +73,13 @@ class MeetingRepository:
         """What an invite link carries so only that person's link opens it."""
         return self._cipher.fingerprint(f"invite|{uid}|{person_id}")[:32]
 
+    def signed(self, uid: str, person_id: int, signature: str) -> bool:
+        """Whether ``signature`` is that person's, under any key: links sent before a key
+        rotation keep working."""
+        given = signature.encode()
+        return any(hmac.compare_digest(key[:32].encode(), given)
+                   for key in self._cipher.fingerprints(f"invite|{uid}|{person_id}"))
+
     async def get(self, meeting_id: int) -> Meeting | None:
         return await self._session.get(Meeting, meeting_id)
 
@@ -97,10 +105,11 @@ class MeetingRepository:
             .order_by(Meeting.starts_at)
         ))
 
-    async def for_seeker(self, seeker_key: str) -> list[Meeting]:
+    async def for_seeker(self, seeker_keys: Sequence[str]) -> list[Meeting]:
+        """Meetings of the requests with any of these fingerprints (``support.seeker_key``)."""
         return list(await self._session.scalars(
             select(Meeting).join(SupportRequest, SupportRequest.id == Meeting.request_id)
-            .where(SupportRequest.seeker_key == seeker_key).order_by(Meeting.starts_at)
+            .where(SupportRequest.seeker_key.in_(seeker_keys)).order_by(Meeting.starts_at)
         ))
 
     async def for_supporter(self, profile_ids: Sequence[int]) -> list[Meeting]:

@@ -106,12 +106,14 @@ class PairingRepository:
     # "Did you meet?"
     async def answer(self, round_id: int, person_id: int, met: bool) -> bool:
         """Count one answer per person and round; False when they had answered."""
-        key = self._cipher.fingerprint(f"pairing|{round_id}|{person_id}")
-        if await self._session.get(PairingAnswer, (round_id, key)) is not None:
+        keys = self._cipher.fingerprints(f"pairing|{round_id}|{person_id}")
+        answered = await self._session.scalar(select(PairingAnswer.person_key).where(
+            PairingAnswer.round_id == round_id, PairingAnswer.person_key.in_(keys)))
+        if answered is not None:  # under any key: answers from before a rotation count
             return False
         try:
             async with self._session.begin_nested():
-                self._session.add(PairingAnswer(round_id=round_id, person_key=key, met=met))
+                self._session.add(PairingAnswer(round_id=round_id, person_key=keys[0], met=met))
         except IntegrityError:
             return False
         return True

@@ -30,24 +30,29 @@ class PrivacyRepository:
         self._session = session
         self._cipher = cipher
 
+    def _keys(self, purpose: str, person_id: int) -> list[str]:
+        """The person's fingerprints for ``purpose`` under every key: rows written before
+        a key rotation are erased too."""
+        return self._cipher.fingerprints(f"{purpose}|{person_id}")
+
     async def erase_seeker(self, person_id: int) -> int:
         """Every request the person made (their meetings go with them) and the supporters
         they hid. Returns how many requests."""
-        key = self._cipher.fingerprint(f"seeker|{person_id}")
+        keys = self._keys("seeker", person_id)
         await self._session.execute(delete(HiddenSupporter)
-                                    .where(HiddenSupporter.seeker_key == key))
+                                    .where(HiddenSupporter.seeker_key.in_(keys)))
         result = await self._session.execute(
-            delete(SupportRequest).where(SupportRequest.seeker_key == key)
+            delete(SupportRequest).where(SupportRequest.seeker_key.in_(keys))
             .execution_options(synchronize_session=False))
         await roster.bump(self._session)
         return int(getattr(result, "rowcount", 0))
 
     async def erase_escalation_subject(self, person_id: int) -> int:
         """Escalations keep when, category and who answered; who it was about goes."""
-        key = self._cipher.fingerprint(f"escalation|{person_id}")
+        keys = self._keys("escalation", person_id)
         result = await self._session.execute(
-            update(Escalation).where(or_(Escalation.subject_key == key,
-                                         Escalation.open_key == key))
+            update(Escalation).where(or_(Escalation.subject_key.in_(keys),
+                                         Escalation.open_key.in_(keys)))
             .values(subject=None, subject_key=None, open_key=None))
         return int(getattr(result, "rowcount", 0))
 

@@ -99,6 +99,10 @@ class SupportRepository:
     def _key(self, seeker_id: int) -> str:
         return self._cipher.fingerprint(f"seeker|{seeker_id}")
 
+    def _keys(self, seeker_id: int) -> list[str]:
+        """What a lookup matches: rows written before a key rotation carry an older one."""
+        return self._cipher.fingerprints(f"seeker|{seeker_id}")
+
     # --- supporters -------------------------------------------------------------------
 
     async def on_offer(self, program_id: int, today: date) -> tuple[OfferRow, ...]:
@@ -196,8 +200,9 @@ class SupportRepository:
     async def get(self, request_id: int) -> SupportRequest | None:
         return await self._session.get(SupportRequest, request_id)
 
-    def seeker_key(self, seeker_id: int) -> str:
-        return self._key(seeker_id)
+    def seeker_keys(self, seeker_id: int) -> list[str]:
+        """The seeker's fingerprints under every key, for lookups (``for_seeker``)."""
+        return self._keys(seeker_id)
 
     def seeker_of(self, request: SupportRequest) -> int:
         """Who asked (0 once retention erased it: nobody)."""
@@ -205,7 +210,7 @@ class SupportRepository:
 
     async def of_seeker(self, seeker_id: int, statuses: Sequence[str] = (OPEN,),
                         program_id: int | None = None) -> list[SupportRequest]:
-        stmt = select(SupportRequest).where(SupportRequest.seeker_key == self._key(seeker_id),
+        stmt = select(SupportRequest).where(SupportRequest.seeker_key.in_(self._keys(seeker_id)),
                                             SupportRequest.status.in_(statuses))
         if program_id is not None:
             stmt = stmt.where(SupportRequest.program_id == program_id)
@@ -252,7 +257,7 @@ class SupportRepository:
     async def hidden(self, seeker_id: int) -> set[int]:
         rows = await self._session.scalars(
             select(HiddenSupporter.supporter_id)
-            .where(HiddenSupporter.seeker_key == self._key(seeker_id))
+            .where(HiddenSupporter.seeker_key.in_(self._keys(seeker_id)))
         )
         return set(rows)
 

@@ -11,6 +11,7 @@ then checked by its own test.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -436,3 +437,19 @@ def test_supporter_state_changes_from_the_command_line(migrated: Db) -> None:
         assert failed.code == 2 and message in failed.stderr, failed
     assert run(migrated.env, "supporter", "grace.mensah@example.com", "--program",
                "peer_support", "--state", "paused").code == 2  # the supporter's own choice
+
+
+def test_program_office_members_are_granted_and_get_sign_in_links(migrated: Db) -> None:
+    assert run(migrated.env, "seed-demo").code == 0
+    refused = run(migrated.env, "admin", "link", "sam.okafor@example.com")
+    assert_one_line_error(refused, "is not in the program office")
+    granted = run(migrated.env, "admin", "grant", "sam.okafor@example.com")
+    assert granted.code == 0 and "is now in the program office" in granted.stdout
+    link = run(migrated.env, "admin", "link", "sam.okafor@example.com")
+    assert link.code == 0, link
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/admin/signin\?t=[\w-]{40,}\n", link.stdout)
+    assert "works once" in link.stderr
+    revoked = run(migrated.env, "admin", "revoke", "sam.okafor@example.com")
+    assert "no longer in the program office" in revoked.stdout
+    assert_one_line_error(run(migrated.env, "admin", "grant", "nobody@example.com"),
+                          "nobody with the email")

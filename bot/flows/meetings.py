@@ -206,7 +206,7 @@ async def my_meetings(turn: Turn) -> Sequence[Outbound]:
     """Upcoming meetings with their actions; recent ones; connections to book."""
     _ = turn.gettext
     rules = _rules(turn)
-    key = turn.uow.support.seeker_key(turn.person.id)
+    key = turn.uow.support.seeker_keys(turn.person.id)
     profiles = [p.id for p in await turn.uow.programs.supporters_of(turn.person.id)]
     meetings = {m.id: m for m in [*await turn.uow.meetings.for_seeker(key),
                                   *await turn.uow.meetings.for_supporter(profiles)]}
