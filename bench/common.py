@@ -16,10 +16,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Container, Itera
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 import psutil
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 PEERLINK = Path(sys.executable).parent / "peerlink"
 TEXTS = ["help", "aide", "menu", "settings", "privacy",
@@ -184,3 +187,20 @@ async def closed_loop(send: Callable[[S], Awaitable[None]], sample: S, concurren
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     sample.elapsed = time.perf_counter() - began
     return sample
+
+
+async def empty_database(url: str, key: str) -> Database:
+    """``url`` migrated, every table empty (a PostgreSQL server keeps rows between runs)."""
+    from sqlalchemy import text
+
+    from storage.crypto import Cipher
+    from storage.db import Database  # here: the scripts put the project on sys.path first
+    from storage.models import Base
+
+    db = Database(url, Cipher([key]))
+    await db.migrate()
+    if url.startswith("postgresql"):
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return db

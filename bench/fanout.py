@@ -34,24 +34,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from common import PEERLINK, free_port, wait_healthy  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from common import PEERLINK, empty_database, free_port, wait_healthy  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from bot.checkins import PROMPT, prompt_key  # noqa: E402
 from storage.crypto import Cipher  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.models import Base, CheckinPlan, DueWork, Identity, Person  # noqa: E402
+from storage.models import CheckinPlan, DueWork, Identity, Person  # noqa: E402
 from tests.fakes.slack_api import TEAM_ID, FakeSlackAPI  # noqa: E402
 
 
 async def build(url: str, key: str, people: int) -> None:
     """People on Slack, each with a check-in prompt due a minute ago."""
-    db = Database(url, Cipher([key]))
-    await db.migrate()
-    if url.startswith("postgresql"):  # a server database: start from empty tables
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db = await empty_database(url, key)
     now = datetime.now(UTC).replace(microsecond=0)
     at = now - timedelta(minutes=1)
     ids = range(1, people + 1)

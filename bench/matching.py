@@ -32,14 +32,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from common import empty_database  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from bot.config import load_config  # noqa: E402
 from bot.support import matches_for, program_row  # noqa: E402
 from storage import roster  # noqa: E402
 from storage.crypto import Cipher  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.models import Base, Person, SupporterProfile  # noqa: E402
+from storage.models import Person, SupporterProfile  # noqa: E402
 from storage.people import reporting_paths  # noqa: E402
 
 ZONES = ["America/Vancouver", "America/Toronto", "America/New_York", "Europe/London",
@@ -129,12 +130,7 @@ async def main() -> None:
     rng = random.Random(6)
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("PEERLINK_BENCH_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/m.db"
-        db = Database(url, Cipher([Cipher.generate_key()]))
-        await db.migrate()
-        if url.startswith("postgresql"):  # a server database: start from empty tables
-            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            async with db.engine.begin() as conn:
-                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db = await empty_database(url, Cipher.generate_key())
         print(f"database: {url.split('://')[0]}; org of {args.people:,} people, "
               f"{args.supporters:,} supporters in one program")
         await build(db, args.people, args.supporters, rng)

@@ -41,7 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
+from common import empty_database  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from bot.config import load_config  # noqa: E402
 from bot.i18n import Catalogs  # noqa: E402
@@ -60,7 +61,7 @@ from bot.support import program_row  # noqa: E402
 from storage.crypto import Cipher  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.duework import ClaimedWork  # noqa: E402
-from storage.models import Base, PairingMember, PairingRound, Person  # noqa: E402
+from storage.models import PairingMember, PairingRound, Person  # noqa: E402
 
 ZONES = ["America/Vancouver", "America/Toronto", "America/Toronto", "America/New_York",
          "Europe/London", "Europe/Paris", "Australia/Sydney"]
@@ -183,12 +184,7 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("PEERLINK_BENCH_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/p.db"
-        db = Database(url, Cipher([Cipher.generate_key()]))
-        await db.migrate()
-        if url.startswith("postgresql"):  # a server database: start from empty tables
-            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            async with db.engine.begin() as conn:
-                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db = await empty_database(url, Cipher.generate_key())
         program_id = await store(db, org)
         rounds = Rounds(load_config(None), Catalogs())
         work = ClaimedWork(id=0, kind="pairing.round", key="bench", attempts=1, payload={

@@ -24,7 +24,7 @@ from babel.dates import format_date, format_datetime
 
 from bot.config import ProgramSpec
 from bot.flows.menu import bad_until, not_understood, stale_card, until_form
-from bot.messages import Outbound
+from bot.messages import Action, Outbound
 from bot.pairing import local_day, next_round, pairing_programs, schedule_round
 from bot.places import zone_of
 from bot.support import name_of, program_row
@@ -168,14 +168,22 @@ def _pause_form(turn: Turn, token: str, problem: str = "") -> Form:
                         "yourself after it."), "pairing.savepause", token, problem)
 
 
-async def save_pause(turn: Turn) -> Sequence[Outbound]:
+async def _submitted(turn: Turn) -> tuple[Action, ProgramSpec, PairingMember] | None:
+    """A live form of this flow, its program and the person's place in the pool; None
+    for an old card."""
     action = turn.inbound.action
     if action is None or not turn.holds(FLOW, action.value) or turn.state is None:
-        return [stale_card(turn)]
+        return None
     spec = _spec(turn, str(turn.state.data.get("program", "")))
     member = await _member(turn, spec) if spec else None
-    if spec is None or member is None:
+    return (action, spec, member) if spec is not None and member is not None else None
+
+
+async def save_pause(turn: Turn) -> Sequence[Outbound]:
+    found = await _submitted(turn)
+    if found is None:
         return [stale_card(turn)]
+    action, spec, member = found
     _ = turn.gettext
     until = future_day(action.values.get("until", ""), turn.lang, turn.now.date())
     if until is None:
@@ -222,13 +230,10 @@ def _never_form(turn: Turn, token: str, problem: str = "") -> Form:
 
 
 async def add_never(turn: Turn) -> Sequence[Outbound]:
-    action = turn.inbound.action
-    if action is None or not turn.holds(FLOW, action.value) or turn.state is None:
+    found = await _submitted(turn)
+    if found is None:
         return [stale_card(turn)]
-    spec = _spec(turn, str(turn.state.data.get("program", "")))
-    member = await _member(turn, spec) if spec else None
-    if spec is None or member is None:
-        return [stale_card(turn)]
+    action, spec, member = found
     _ = turn.gettext
     email = action.values.get("email", "").strip()
     other = await turn.uow.people.by_email(email) if "@" in email else None
