@@ -63,7 +63,7 @@ def _form(turn: Turn, token: str, problem: str = "") -> Form:
                           "encrypted, because it is a report; nobody else is told."),
         inputs=(ChoiceInput("category", _("What is it about?"), tuple(
                     Option(label, key) for key, label in _labels(turn).items()), initial=""),
-                TextInput("text", _("What happened (optional)"), multiline=True,
+                TextInput("text", _("What happened"), multiline=True,
                           required=False, max_length=TEXT_LIMIT)),
         submit=Button(_("Send to the program office"), "concern.send", token,
                       style="primary"),
