@@ -96,9 +96,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(runtime.runner.drain, "interval", seconds=5, id="due-work",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
-    scheduler.add_job(housekeeping, "cron", minute=17,
-                      args=[runtime.db, runtime.clock,
-                            runtime.engine.services.config.retention_days],
+    scheduler.add_job(_housekeeping, "cron", minute=17, args=[runtime],
                       id="housekeeping", max_instances=1, coalesce=True)
     # Leaders' next nudges and the next pairing rounds, now and hourly (new leaders from
     # an org import included).
@@ -169,6 +167,12 @@ async def _invite(request: web.Request) -> web.Response:
         "Content-Disposition": 'attachment; filename="invite.ics"',
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
     })
+
+
+async def _housekeeping(runtime: Runtime) -> None:
+    # Retention read at each run: content saved in /admin may have changed it.
+    await housekeeping(runtime.db, runtime.clock,
+                       runtime.engine.services.config.retention_days)
 
 
 async def plan_ahead(runtime: Runtime) -> None:

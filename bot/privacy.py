@@ -156,13 +156,16 @@ class Privacy:
         items.append(Holding(_("Your requests and connections (encrypted)"),
                              str(len(mine)) if mine else none))
         plan = await uow.checkins.plan(person.id)
-        answers = await uow.checkins.history(person.id, limit=10_000)
         items.append(Holding(_("Check-ins"), _("{state}; {count} answers (encrypted, only "
                                                "you see them)").format(
-            state=_("on") if plan and plan.active else _("off"), count=len(answers))))
-        pools = await uow.pairing.memberships(person.id)
+            state=_("on") if plan and plan.active else _("off"),
+            count=await uow.checkins.answers(person.id))))
+        pools = [(m, self.config.program(p.key)) for m, p in
+                 await uow.pairing.memberships(person.id)]
+        left = _("left")
         items.append(Holding(_("Pairing rounds"), ", ".join(
-            f"{p.key}{'' if m.active else ' (' + _('left') + ')'}" for m, p in pools) or none))
+            (spec.name(lang) if spec else "—") + ("" if m.active else f" ({left})")
+            for m, spec in pools) or none))
         marks = await uow.nudges.marks(person.id)
         if marks:
             items.append(Holding(_("Check-ins you marked with your reports"), str(len(marks))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Cipher
@@ -58,6 +58,12 @@ class CheckinRepository:
                 person_id=person_id, answered_at=now,
                 sealed=self._cipher.encrypt({"score": int(score), "at": now.isoformat()})))
         self._session.add(CheckinScore(month=now.strftime("%Y-%m"), score=score))
+
+    async def answers(self, person_id: int) -> int:
+        """How many answers the person's own history holds (nothing decrypted)."""
+        return int(await self._session.scalar(
+            select(func.count()).select_from(CheckinHistory)
+            .where(CheckinHistory.person_id == person_id)) or 0)
 
     async def history(self, person_id: int, limit: int = 8) -> list[dict[str, Any]]:
         """The person's latest answers, oldest first."""

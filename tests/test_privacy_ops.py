@@ -57,6 +57,9 @@ async def test_my_data_lists_what_is_held(h: Harness) -> None:
     assert facts["Your requests and connections (encrypted)"] == "1"
     assert facts["Check-ins"].startswith("on; 0 answers")
     assert facts["Pairing rounds"] == "none"
+    await h.press((await h.send("pairing", as_=SAM)).button("pairing.join"), as_=SAM)
+    facts = {f.label: f.value for f in (await h.send("my data", as_=SAM)).card().facts}
+    assert facts["Pairing rounds"] == "Buddy"
     grace = await h.send("my data", as_=GRACE)
     facts = {f.label: f.value for f in grace.card().facts}
     assert facts["Supporter profile: Peer support"].startswith("active; 1 of")
