@@ -252,6 +252,26 @@ async def test_workspace_budget_defers_once_spent(slack: FakeSlackAPI, clock: Fa
     assert (await sender.send(slack_delivery("U2"))).outcome is Outcome.SENT
 
 
+async def test_a_backlog_waits_in_places_not_all_for_the_next_refill(
+    slack: FakeSlackAPI, clock: FakeClock
+) -> None:
+    client = AsyncWebClient(token="xoxb-test", base_url=slack.url)
+    sender = SlackSender(client, workspace_per_second=2.0, clock=clock)
+    for n in range(2):
+        await sender.send(slack_delivery(f"U{n}"))  # the budget is spent
+
+    waits = [(await sender.send(slack_delivery(f"U{n}"))).retry_after for n in range(2, 6)]
+    same_channel = [(await sender.send(slack_delivery(BEN, key=f"b-{n}"))).retry_after
+                    for n in range(2)]
+
+    # Each waiting message has its own place: half a second apart in the workspace...
+    assert waits == pytest.approx([0.5, 1.0, 1.5, 2.0])
+    # ...and, for one person's DM, a second apart after that.
+    assert same_channel == pytest.approx([2.5, 3.5])
+    clock.advance(0.5)
+    assert (await sender.send(slack_delivery("U2"))).outcome is Outcome.SENT
+
+
 async def test_concurrent_sends_share_the_workspace_budget(
     slack: FakeSlackAPI, clock: FakeClock
 ) -> None:

@@ -68,6 +68,12 @@ class Pacer:
 
     Each workspace's bucket refills at ``per_second`` and holds one second's worth
     (at least one message). Sending may overdraw it; the overdraft is waited out.
+
+    A message that must wait is given a place (:meth:`place`): after those already
+    waiting for the same channel and the same workspace. A backlog of thousands then
+    comes back one place at a time, each message about when it can go, instead of
+    all of it every time the budget refills (each return costs the outbox a claim
+    and a deferral).
     """
 
     def __init__(
@@ -81,6 +87,9 @@ class Pacer:
         self._clock = clock
         self._channel_free_at: dict[str, float] = {}
         self._buckets: dict[str, tuple[float, float]] = {}  # team -> (tokens, as of)
+        # The next free place for a waiting message, per channel and per workspace.
+        self._channel_places: dict[str, float] = {}
+        self._team_places: dict[str, float] = {}
 
     def wait(self, team: str, channel: str) -> float:
         """Seconds until ``channel`` in ``team`` may be posted to; 0 means now."""
@@ -89,6 +98,21 @@ class Pacer:
         tokens = self._tokens(team, now)
         team_wait = 0.0 if tokens >= 1 else (1 - tokens) / self._rate
         return max(channel_wait, team_wait, 0.0)
+
+    def place(self, team: str, channel: str) -> float:
+        """Seconds until a message that cannot go now should be tried again: its place
+        behind the messages already waiting for ``channel`` and for ``team``'s budget."""
+        now = self._clock()
+        channel_at = max(self._channel_places.get(channel, now),
+                         self._channel_free_at.get(channel, now))
+        team_at = max(self._team_places.get(team, now),
+                      now + max(0.0, (1 - self._tokens(team, now)) / self._rate))
+        at = max(channel_at, team_at, now)
+        if len(self._channel_places) > 1024:
+            self._channel_places = {c: t for c, t in self._channel_places.items() if t > now}
+        self._channel_places[channel] = at + self._interval
+        self._team_places[team] = at + 1 / self._rate
+        return at - now
 
     def spend(self, team: str) -> None:
         """Count one call against the workspace's budget, as it is made (so concurrent
@@ -153,10 +177,8 @@ class SlackSender:
         channel = delivery.address.get("channel") or delivery.address.get("user_id")
         if not isinstance(channel, str) or not channel:
             return self._undeliverable(delivery, "", "no_address")
-        if delivery.priority > Priority.CRISIS:  # pacing first: a deferral costs nothing
-            wait = self._pacer.wait(team, channel)
-            if wait > 0:
-                return DeliveryResult.defer(wait)
+        if (paced := self._paced(delivery, team, channel)) is not None:
+            return paced  # pacing first: a deferral costs nothing
         messages = render_message(delivery.body)
         done = self._posted.get(delivery.key, 0)
         if done >= len(messages):
@@ -178,12 +200,10 @@ class SlackSender:
                 log.info("slack delivery %s to %s: already posted before a restart",
                          delivery.key, channel)
                 return DeliveryResult.sent()
-        if delivery.priority > Priority.CRISIS:
-            # Again, with no await before the post: concurrent sends each take their own
-            # place in the budget rather than all seeing the same one left.
-            wait = self._pacer.wait(team, channel)
-            if wait > 0:
-                return DeliveryResult.defer(wait)
+        # Again, with no await before the post: concurrent sends each take their own
+        # place in the budget rather than all seeing the same one left.
+        if (paced := self._paced(delivery, team, channel)) is not None:
+            return paced
         text = notification_text(delivery)
         for index in range(done, len(messages)):
             self._pacer.spend(team)  # Slack counts every call, whatever its answer
@@ -208,6 +228,13 @@ class SlackSender:
             self._remember(delivery.key, index + 1)
             self._token_accepted()
         return DeliveryResult.sent()
+
+    def _paced(self, delivery: Delivery, team: str, channel: str) -> DeliveryResult | None:
+        """A deferral to this message's place when it cannot go now; crisis replies
+        are never paced."""
+        if delivery.priority > Priority.CRISIS and self._pacer.wait(team, channel) > 0:
+            return DeliveryResult.defer(self._pacer.place(team, channel))
+        return None
 
     async def _already_posted(self, channel: str, key: str, token: dict[str, Any]) -> int:
         """How many parts of ``key`` the DM already shows (a process died between posting
