@@ -34,6 +34,16 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.inbox = Gauge(
+            "peerlink_inbox_events", "Events acknowledged and waiting for their turns",
+            registry=self.registry,
+        )
+        self.inbox_age = Gauge(
+            "peerlink_inbox_oldest_seconds",
+            "How long the oldest waiting event has waited (0 when none waits)",
+            registry=self.registry,
+        )
+
     # EngineMetrics
     def received(self, platform: str) -> None:
         self.requests.labels(adapter=platform).inc()
@@ -56,6 +66,10 @@ class Metrics:
     def set_outbox(self, counts: dict[str, int]) -> None:
         for status in ("pending", "claimed", "sent", "dead", "undeliverable", "unaddressed"):
             self.outbox.labels(status=status).set(counts.get(status, 0))
+
+    def set_inbox(self, waiting: int, oldest_age: float | None) -> None:
+        self.inbox.set(waiting)
+        self.inbox_age.set(oldest_age or 0.0)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -23,6 +23,7 @@ from bot.errors import ConfigError
 from bot.escalation import OnCall
 from bot.flows import build_router
 from bot.i18n import Catalogs
+from bot.inbox import Inbox, InboxOptions
 from bot.meetings import Meetings
 from bot.messages import Platform
 from bot.nudges import Nudges
@@ -49,6 +50,7 @@ class Runtime:
     runner: DueWorkRunner
     metrics: Metrics
     clock: Clock
+    inbox: Inbox
     senders: dict[Platform, PlatformSender] = field(default_factory=dict)
     content_version: int = 0  # the content saved in /admin this process uses (0: the file)
 
@@ -124,7 +126,8 @@ def build_runtime(
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake
     )
-    return Runtime(settings, db, engine, worker, runner, metrics, clock, dict(senders))
+    inbox = Inbox(engine, db, clock, InboxOptions(owner=owner))
+    return Runtime(settings, db, engine, worker, runner, metrics, clock, inbox, dict(senders))
 
 
 def cipher(settings: Settings) -> Cipher:

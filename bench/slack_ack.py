@@ -11,7 +11,12 @@ with ``--concurrency`` requests in flight for as many events per second as the
 target will ack. Every event has its own event_id and one of 200 users.
 
 `peerlink serve` runs as it would in production: a fresh migrated SQLite file,
-Slack over HTTP, its outbox worker delivering the replies. The Slack Web API
+Slack over HTTP, its inbox worker taking the turns of acknowledged events and
+its outbox worker delivering the replies. Peerlink acknowledges once an event is
+recorded (sealed, in its inbox) and has its turn just after; so after the
+warm-up the bench waits for those turns (the inbox to empty, from /metrics)
+before measuring, and after the load it times how long the turns of everything
+acknowledged take to finish: turns per second, the work behind the acks. The Slack Web API
 (users.info, auth.test, chat.postMessage) is a FakeSlackAPI served from this
 process on loopback. The bare app is slack-bolt's ``AsyncApp`` on aiohttp whose
 only listener acks ``message`` events. The generator, the fake and the target
@@ -143,15 +148,34 @@ class Result:
     flat_out: Sample
     sent: int = 0  # every request, warm-up included
     warm_errors: int = 0
-    recorded: int | None = None  # processed_event rows peerlink committed
+    recorded: int | None = None  # events peerlink handled (processed_event rows)
+    drain: float | None = None  # seconds from the end of the load to an empty inbox
+    backlog: int = 0  # events waiting for their turns when the load ended
 
     @property
     def acked(self) -> int:
         return self.sent - self.warm_errors - self.paced.errors - self.flat_out.errors
 
 
+async def inbox_waiting(session: aiohttp.ClientSession, base: str) -> int:
+    """Events peerlink acknowledged that still wait for their turns (its /metrics)."""
+    async with session.get(f"{base}/metrics") as resp:
+        for line in (await resp.text()).splitlines():
+            if line.startswith("peerlink_inbox_events "):
+                return int(float(line.split()[1]))
+    raise RuntimeError("peerlink's /metrics has no peerlink_inbox_events")
+
+
+async def inbox_empty(session: aiohttp.ClientSession, base: str, limit: float = 600.0) -> None:
+    began = time.perf_counter()
+    while await inbox_waiting(session, base):
+        if time.perf_counter() - began > limit:
+            raise RuntimeError(f"the inbox did not empty within {limit:g} s")
+        await asyncio.sleep(0.1)
+
+
 async def measure(name: str, start: common.Start, secret: str,
-                  args: argparse.Namespace) -> Result:
+                  args: argparse.Namespace, *, settles: bool = False) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
         async with common.serving(start, Path(tmp)) as target:
             session = target.session
@@ -160,6 +184,8 @@ async def measure(name: str, start: common.Start, secret: str,
             warm = Sample()
             await asyncio.gather(*(post(session, url, events, time.perf_counter(), warm)
                                    for _ in USERS))
+            if settles:
+                await inbox_empty(session, target.base)
             print(f"{name}: {args.rate:g} events/s open loop for {args.seconds:g} s", flush=True)
             paced = await open_loop(session, url, events, args.rate, args.seconds)
             print(f"{name}: {args.concurrency} in flight for {args.seconds:g} s", flush=True)
@@ -169,8 +195,13 @@ async def measure(name: str, start: common.Start, secret: str,
                 args.concurrency, args.seconds)
             flat_out.cpu = (common.cpu_seconds(target.proc) - cpu0) / flat_out.elapsed
             result = Result(name, paced, flat_out, sent=events.count, warm_errors=warm.errors)
+            if settles:
+                result.backlog = await inbox_waiting(session, target.base)
+                began = time.perf_counter()
+                await inbox_empty(session, target.base)
+                result.drain = time.perf_counter() - began
         database = Path(tmp) / "bench.db"
-        if database.exists():  # peerlink: did every ack follow a committed turn?
+        if database.exists():  # peerlink: did every acknowledged event have its turn?
             with sqlite3.connect(database) as db:
                 result.recorded = db.execute("SELECT count(*) FROM processed_event").fetchone()[0]
         return result
@@ -197,8 +228,13 @@ def report(result: Result, rate: float) -> None:
     print(f"  {result.name:<9} sustained: {f.rate:6.0f} events/s "
           f"(ack p50 {f.pct(0.50):.1f} ms, p99 {f.pct(0.99):.1f} ms; "
           f"{f.errors} errors; server CPU {f.cpu:.2f} cores)")
+    if result.drain is not None:
+        turns = result.backlog / result.drain if result.drain else 0.0
+        print(f"  {result.name:<9} when the load ended {result.backlog} acknowledged events "
+              f"waited for their turns; all done {result.drain:.1f} s later ({turns:.0f} "
+              f"turns/s once the acks stopped)")
     if result.recorded is not None:
-        print(f"  {result.name:<9} recorded {result.recorded} events of {result.acked} acked "
+        print(f"  {result.name:<9} handled {result.recorded} events of {result.acked} acked "
               f"({result.sent} sent, warm-up included)")
 
 
@@ -209,7 +245,8 @@ async def main(args: argparse.Namespace) -> None:
             api.add_user(user, email=f"bench{i}@example.org",
                          locale="fr-CA" if i % 3 == 0 else "en-US")
         bare = await measure("bare bolt", start_bare(api.url, secret), secret, args)
-        peer = await measure("peerlink", start_peerlink(api.url, secret), secret, args)
+        peer = await measure("peerlink", start_peerlink(api.url, secret), secret, args,
+                             settles=True)
     print()
     print(f"slack acks on {common.cpus()} CPUs, shared by the server, this load generator and the "
           f"fake Slack API; loopback, keep-alive, {len(USERS)} users")

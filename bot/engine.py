@@ -92,6 +92,12 @@ class Engine:
         """
         return await self._run(inbound, withhold_forms=True)
 
+    def is_crisis(self, inbound: Inbound) -> bool:
+        """Whether the crisis screen matches any free text of ``inbound`` (microseconds:
+        cheap enough to run before a platform is answered)."""
+        text = clean(inbound.text) if inbound.text is not None else None
+        return self._s.screen.screen(_free_text(text, inbound)).crisis
+
     async def _run(self, inbound: Inbound, *, withhold_forms: bool) -> Handled:
         if correlation_id.get() == "-":
             bind_correlation_id(uuid.uuid4().hex[:16])

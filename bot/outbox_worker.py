@@ -10,7 +10,6 @@ and counted, never silently dropped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.delivery import Delivery, DeliveryResult, Outcome, PlatformSender
 from bot.messages import Platform, Priority
+from bot.passes import run_passes
 from bot.ui import from_dict
 from storage.db import Database, UnitOfWork
 from storage.outbox import ClaimedMessage
@@ -82,20 +82,14 @@ class OutboxWorker:
 
     async def run(self) -> None:
         """Deliver until cancelled; errors are logged and the loop goes on."""
-        while True:
-            try:
-                await self.drain()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery pass failed")
-            wait = self._opt.poll_interval
-            if self._soonest is not None:
-                wait = min(wait, max(self._soonest, 0.001))
-            self._soonest = None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
-            self._wake.clear()
+        await run_passes(self.drain, self._wake, self._next_wait, log, "delivery pass")
+
+    def _next_wait(self) -> float:
+        wait = self._opt.poll_interval
+        if self._soonest is not None:
+            wait = min(wait, max(self._soonest, 0.001))
+        self._soonest = None
+        return wait
 
     async def drain(self) -> int:
         """Deliver everything ready now; returns how many rows were settled."""

@@ -21,7 +21,12 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 from storage import sqlite_inline
@@ -34,6 +39,7 @@ from storage.crypto import Cipher
 from storage.duework import DueWorkRepository
 from storage.escalations import EscalationRepository
 from storage.events import EventRepository
+from storage.inbox import InboxRepository
 from storage.insights import InsightsRepository
 from storage.installations import InstallationRepository, OAuthStateRepository
 from storage.meetings import MeetingRepository
@@ -77,6 +83,7 @@ class UnitOfWork:
         self.programs = ProgramRepository(session)
         self.conversations = ConversationRepository(session)
         self.events = EventRepository(session)
+        self.inbox = InboxRepository(session, cipher)
         self.outbox = OutboxRepository(session, cipher)
         self.due = DueWorkRepository(session)
         self.installations = InstallationRepository(session, cipher)
@@ -156,14 +163,17 @@ class Database:
             raise NestedTransaction("a unit of work is already open in this task")
         token = self._open.set(True)
         try:
-            async with self.sessions() as session, session.begin():
+            async with _translated(), self.sessions() as session, session.begin():
                 yield UnitOfWork(session, self.cipher, self.rosters)
-        except IntegrityError as exc:
-            raise Conflict(_describe(exc)) from exc
-        except (OperationalError, InterfaceError, OSError) as exc:
-            raise DatabaseUnavailable(_describe(exc)) from exc
         finally:
             self._open.reset(token)
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection in a transaction, for bulk statements outside any unit of
+        work (no ORM session to pay for); failures surface as in :meth:`transaction`."""
+        async with _translated(), self.engine.begin() as conn:
+            yield conn
 
     async def ping(self) -> None:
         try:
@@ -193,6 +203,16 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(_describe(exc)) from exc
+    except (OperationalError, InterfaceError, OSError) as exc:
+        raise DatabaseUnavailable(_describe(exc)) from exc
 
 
 def sqlite_file(url: str) -> str | None:

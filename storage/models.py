@@ -287,6 +287,27 @@ class DueWork(Base):
     done_at: Mapped[datetime | None]
 
 
+class InboundBatch(Base):
+    """Events taken before their platform was answered, waiting for their turns.
+
+    One row per commit of the inbox writer (a burst's events share it), sealed, since
+    the text is in it; deleted once every turn in it has committed: usually
+    milliseconds later, at most a few lease periods after a crash.
+    """
+
+    __tablename__ = "inbound_batch"
+    __table_args__ = (Index("ix_inbound_batch_ready", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    sealed: Mapped[str] = mapped_column(Text)
+    events: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str] = mapped_column(String(64), default="")
+    lease_until: Mapped[datetime | None]
+
+
 class SlackInstallation(Base):
     """A workspace that installed the Slack app (multi-workspace mode); tokens encrypted."""
 

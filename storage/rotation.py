@@ -35,6 +35,7 @@ from storage.models import (
     Concern,
     Escalation,
     HiddenSupporter,
+    InboundBatch,
     OutboxItem,
     PairingAnswer,
     PairingMember,
@@ -82,6 +83,7 @@ class Sealed:
 # Every sealed column of the schema (tests/test_rotate_key.py checks none is missing).
 SEALED = (
     Sealed(_table(OutboxItem), ("payload",)),
+    Sealed(_table(InboundBatch), ("sealed",)),
     Sealed(_table(SupportRequest), ("seeker", "goals"),
            Fingerprinted("seeker", _naming("seeker", "person_id"), ("seeker_key",))),
     Sealed(_table(Escalation), ("subject",),

@@ -15,7 +15,7 @@ from sqlalchemy import Text, func, select
 
 from storage.crypto import Cipher
 from storage.db import Database
-from storage.models import Base, HiddenSupporter, PairingAnswer
+from storage.models import Base, HiddenSupporter, InboundBatch, PairingAnswer
 from storage.outbox import OutboxEntry
 from storage.people import IdentityKey
 from storage.rotation import SEALED, _reseal, rotate
@@ -78,6 +78,8 @@ async def write(database: Database) -> Written:
         assert await uow.pairing.answer(found.id, seeker.id, True)
         await uow.concerns.add(helper.id, "boundaries", "asked for my number", NOW)
         await uow.installations.save("", "T1", {"bot_token": "xoxb-1"}, NOW)
+        uow.session.add(InboundBatch(sealed=db.cipher.encrypt([{"text": "hello"}]),
+                                     events=1, received_at=NOW))
         return Written(seeker.id, helper.id, other.id, profile.id, request.id, escalation.id,
                        found.id, program.id)
 
@@ -142,11 +144,12 @@ async def test_rotation_moves_everything_to_the_new_key(database: Database) -> N
         await assert_found(both, w)
         assert counts == {"outbox": 3, "support_request": 1, "escalation": 1, "concern": 1,
                           "checkin_history": 1, "pairing_member": 1, "pairing_round": 1,
-                          "slack_installation": 1, "hidden_supporter": 1, "pairing_answer": 1}
+                          "slack_installation": 1, "hidden_supporter": 1, "pairing_answer": 1,
+                          "inbound_batch": 1}
         # Again: nothing left under the old key, so nothing is written.
         assert set((await rotate(both)).values()) == {0}
     async with keyed(database, NEW) as new:
-        assert await assert_sealed_with(new, NEW) == 11
+        assert await assert_sealed_with(new, NEW) == 12
         await assert_found(new, w)
         async with new.transaction() as uow:
             assert await uow.concerns.forget_reporter(w.helper) == 1

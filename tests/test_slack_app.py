@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -83,6 +84,7 @@ class Slack:
 
     async def deliveries(self) -> list[dict[str, Any]]:
         """Deliver everything queued, moving time on past Slack's pacing (no sleeps)."""
+        await asyncio.wait_for(self.runtime.inbox.settle(), 5)
         for _ in range(10):
             await self.runtime.worker.drain()
             self.clock.advance(timedelta(seconds=2))

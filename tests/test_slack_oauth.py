@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -107,6 +108,10 @@ async def test_each_workspace_is_answered_with_its_own_token(
         "Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": signature or ""})
     assert response.status == 200
-    await runtime.worker.drain()
-    posts = api.requests("chat.postMessage")
+    await asyncio.wait_for(runtime.inbox.settle(), 5)
+    for _ in range(100):  # the background worker may hold the replies: wait for them
+        await runtime.worker.drain()
+        if len(posts := api.requests("chat.postMessage")) >= 2:
+            break
+        await asyncio.sleep(0.02)
     assert posts and {p.authorization for p in posts} == {"Bearer xoxb-second-team"}

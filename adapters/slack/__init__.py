@@ -59,6 +59,7 @@ def setup_slack(app: web.Application, settings: Settings, runtime: Runtime) -> N
         )
     adapter = SlackAdapter(
         runtime.engine,
+        runtime.inbox,
         sender.client,
         signing_secret=settings.slack_signing_secret,
         profiles=ProfileCache(),

@@ -1,10 +1,13 @@
 """Slack in and out of the engine: slack-bolt verifies and parses, this module translates.
 
 Every request is verified by slack-bolt (signature and timestamp, always on).
-The engine records the event (and its replies, in the outbox) before the
-request is acknowledged, so a crash after the ack loses nothing and Slack's
-retries of the same ``event_id`` change nothing. Forms open as modals while the
-request's trigger id is alive; otherwise they arrive as messages.
+Events (messages, joins, mentions, closed modals) are recorded in the inbox
+before the request is acknowledged and have their turn just after (a crisis
+message has it before): a crash after the ack loses nothing, and Slack's
+retries of the same ``event_id`` change nothing. Interactions that may open a
+form (the slash command, buttons, the shortcut, modal submissions) have their
+turn while the request is alive, since a modal needs its trigger id within 3 s;
+otherwise forms arrive as messages.
 
 | Slack                       | engine Inbound                                  |
 |-----------------------------|-------------------------------------------------|
@@ -45,6 +48,7 @@ from adapters.slack.render import (
     render_modal,
 )
 from bot.engine import Engine, Handled
+from bot.inbox import Inbox
 from bot.messages import Action, Author, Inbound, Platform
 from bot.ui import CANCEL_ACTION
 
@@ -63,6 +67,7 @@ class SlackAdapter:
     def __init__(
         self,
         engine: Engine,
+        inbox: Inbox,
         client: AsyncWebClient,
         *,
         signing_secret: str,
@@ -70,6 +75,7 @@ class SlackAdapter:
         oauth: AsyncOAuthSettings | None = None,
     ) -> None:
         self._engine = engine
+        self._inbox = inbox
         self._profiles = profiles
         # Single workspace: ``client`` carries the bot token. Multi-workspace (``oauth``):
         # slack-bolt hands each listener a client with that workspace's token.
@@ -84,8 +90,9 @@ class SlackAdapter:
 
     async def http(self, request: web.Request) -> web.StreamResponse:
         """The aiohttp handler for POST /slack/events."""
-        bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        with self._inbox.arriving():
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
     async def install(self, request: web.Request) -> web.StreamResponse:
         """GET /slack/install: the "Add to Slack" page (multi-workspace only)."""
@@ -132,14 +139,14 @@ class SlackAdapter:
             return
         author = await self._author(client, team, user)
         text = _unescape(str(event.get("text") or ""))
-        await self._engine.handle(Inbound(author, _event_id(body), text=text))
+        await self._inbox.accept(Inbound(author, _event_id(body), text=text))
 
     async def _on_team_join(self, body: Body, client: AsyncWebClient) -> None:
         user = (body.get("event") or {}).get("user") or {}
         team, user_id = _team(body), str(user.get("id") or "")
         if team and user_id and not user.get("is_bot"):
             author = await self._author(client, team, user_id)
-            await self._engine.handle(Inbound(author, _event_id(body), action=Action("app.joined")))
+            await self._inbox.accept(Inbound(author, _event_id(body), action=Action("app.joined")))
 
     async def _on_mention(self, body: Body, client: AsyncWebClient) -> None:
         event = body.get("event") or {}
@@ -147,7 +154,7 @@ class SlackAdapter:
         if not team or not user:
             return
         author = await self._author(client, team, user)
-        await self._engine.handle(Inbound(author, _event_id(body), action=Action("app.mentioned")))
+        await self._inbox.accept(Inbound(author, _event_id(body), action=Action("app.mentioned")))
         if channel:
             await _quietly(client.chat_postEphemeral(
                 channel=channel, user=user, text=MENTION_POINTER))
@@ -229,7 +236,7 @@ class SlackAdapter:
         if author is None:
             return
         event_id = f"view-closed:{view.get('id', '')}"
-        await self._engine.handle(Inbound(author, event_id, action=Action(CANCEL_ACTION, token)))
+        await self._inbox.accept(Inbound(author, event_id, action=Action(CANCEL_ACTION, token)))
 
     async def _on_shortcut(self, body: Body, ack: AsyncAck, client: AsyncWebClient) -> None:
         author = await self._view_author(body, client)
