@@ -26,7 +26,7 @@ from bot.nudges import ensure_nudges
 from bot.pairing import ensure_rounds
 from bot.scheduling import housekeeping
 from bot.settings import Settings
-from storage.db import Database, DatabaseUnavailable
+from storage.db import Database, DatabaseUnavailable, sqlite_file
 
 log = logging.getLogger("peerlink.app")
 
@@ -107,6 +107,9 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     # Program content saved in /admin by any process, followed within a minute.
     scheduler.add_job(runtime.apply_saved_content, "interval", minutes=1, id="content",
                       max_instances=1, coalesce=True)
+    if sqlite_file(runtime.db.url) is not None:
+        scheduler.add_job(_checkpoint, "interval", seconds=1, args=[runtime],
+                          id="sqlite-checkpoint", max_instances=1, coalesce=True)
     scheduler.start()
     log.info("serving", extra={"status": "started"})
     try:
@@ -177,6 +180,13 @@ async def _invite(request: web.Request) -> web.Response:
         "Content-Disposition": 'attachment; filename="invite.ics"',
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
     })
+
+
+async def _checkpoint(runtime: Runtime) -> None:
+    try:
+        await runtime.db.checkpoint()
+    except DatabaseUnavailable as exc:
+        log.warning("SQLite checkpoint skipped: %s", exc)
 
 
 async def _housekeeping(runtime: Runtime) -> None:

@@ -1,6 +1,6 @@
 """Slack acks: signed message.im events to `peerlink serve` and to a bare slack-bolt app.
 
-    .venv/bin/python bench/slack_ack.py [--seconds 10] [--rate 100] [--concurrency 32]
+    .venv/bin/python bench/slack_ack.py [--seconds 10] [--rate 100] [--concurrency 32] [--pin]
 
 Both targets get the same load over loopback, one after the other: a warm-up
 (one event per user, so profiles are cached and auth.test is answered), then
@@ -16,11 +16,13 @@ its outbox worker delivering the replies. Peerlink acknowledges once an event is
 recorded (sealed, in its inbox) and has its turn just after; so after the
 warm-up the bench waits for those turns (the inbox to empty, from /metrics)
 before measuring, and after the load it times how long the turns of everything
-acknowledged take to finish: turns per second, the work behind the acks. The Slack Web API
-(users.info, auth.test, chat.postMessage) is a FakeSlackAPI served from this
-process on loopback. The bare app is slack-bolt's ``AsyncApp`` on aiohttp whose
-only listener acks ``message`` events. The generator, the fake and the target
-share the machine's CPUs, which the printout counts.
+acknowledged take to finish: turns per second, the work behind the acks. The
+Slack Web API (users.info, auth.test, chat.postMessage) is a FakeSlackAPI served
+from this process on loopback. The bare app is slack-bolt's ``AsyncApp`` on
+aiohttp whose only listener acks ``message`` events. The flat-out phase's events
+are signed before it starts, so sending them costs the generator little. With
+``--pin`` (two CPUs or more), each target runs on a CPU of its own and this
+process (generator and fake) on the rest; otherwise they share the CPUs.
 
 Targets (issue 3): 0.7 or more of the bare app's throughput; p99 ack under 100 ms
 at 100 events/s.
@@ -51,6 +53,7 @@ from tests.fakes.slack_api import TEAM_ID, FakeSlackAPI  # noqa: E402
 
 USERS = [f"U0BENCH{i:03d}" for i in range(200)]
 SLACK_TIMEOUT_S = 3.0  # Slack retries an event not acknowledged within 3 s
+PREPARED_PER_SECOND = 10_000  # signed ahead for the flat-out phase (more than either acks)
 
 # The baseline: slack-bolt's AsyncApp, served by aiohttp, acking `message` events and
 # nothing else. (AsyncApp has no token_verification_enabled; its one auth.test, on the
@@ -89,6 +92,14 @@ class Events:
     def __init__(self, secret: str) -> None:
         self._verifier = SignatureVerifier(secret)
         self._n = 0
+        self._made = 0
+        self._ready: list[tuple[bytes, dict[str, str]]] = []
+
+    def prepare(self, count: int) -> None:
+        """Build and sign ``count`` events ahead, so sending them costs the load
+        generator no JSON or HMAC while the target is measured."""
+        self._ready.extend(self._make() for _ in range(count))
+        self._ready.reverse()  # popped from the end, in order
 
     @property
     def count(self) -> int:
@@ -96,13 +107,18 @@ class Events:
 
     def next(self) -> tuple[bytes, dict[str, str]]:
         self._n += 1
-        user = USERS[self._n % len(USERS)]
+        return self._ready.pop() if self._ready else self._make()
+
+    def _make(self) -> tuple[bytes, dict[str, str]]:
+        self._made += 1
+        n = self._made
+        user = USERS[n % len(USERS)]
         now = time.time()
         body = json.dumps({
             "token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0PEER",
-            "type": "event_callback", "event_id": f"Ev{self._n:010d}", "event_time": int(now),
+            "type": "event_callback", "event_id": f"Ev{n:010d}", "event_time": int(now),
             "event": {"type": "message", "channel_type": "im", "channel": f"D{user[1:]}",
-                      "user": user, "text": TEXTS[self._n % len(TEXTS)],
+                      "user": user, "text": TEXTS[n % len(TEXTS)],
                       "ts": f"{now:.6f}", "team": TEAM_ID},
         })
         ts = str(int(now))
@@ -177,7 +193,7 @@ async def inbox_empty(session: aiohttp.ClientSession, base: str, limit: float = 
 async def measure(name: str, start: common.Start, secret: str,
                   args: argparse.Namespace, *, settles: bool = False) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
-        async with common.serving(start, Path(tmp)) as target:
+        async with common.serving(start, Path(tmp), pinned=args.pin) as target:
             session = target.session
             url, events = f"{target.base}/slack/events", Events(secret)
             print(f"{name}: warming up ({len(USERS)} events, one per user)", flush=True)
@@ -189,6 +205,7 @@ async def measure(name: str, start: common.Start, secret: str,
             print(f"{name}: {args.rate:g} events/s open loop for {args.seconds:g} s", flush=True)
             paced = await open_loop(session, url, events, args.rate, args.seconds)
             print(f"{name}: {args.concurrency} in flight for {args.seconds:g} s", flush=True)
+            events.prepare(int(PREPARED_PER_SECOND * args.seconds))
             cpu0 = common.cpu_seconds(target.proc)
             flat_out = await common.closed_loop(
                 lambda s: post(session, url, events, time.perf_counter(), s), Sample(),
@@ -239,6 +256,7 @@ def report(result: Result, rate: float) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
+    cpus = common.cpus() or 1  # before --pin narrows this process
     secret = secrets.token_hex(16)
     async with FakeSlackAPI() as api:
         for i, user in enumerate(USERS):
@@ -248,8 +266,10 @@ async def main(args: argparse.Namespace) -> None:
         peer = await measure("peerlink", start_peerlink(api.url, secret), secret, args,
                              settles=True)
     print()
-    print(f"slack acks on {common.cpus()} CPUs, shared by the server, this load generator and the "
-          f"fake Slack API; loopback, keep-alive, {len(USERS)} users")
+    where = ("each target pinned to a CPU of its own, the load generator and the fake Slack "
+             "API on the rest" if args.pin and cpus >= 2 else
+             "shared by the target, the load generator and the fake Slack API")
+    print(f"slack acks on {cpus} CPUs, {where}; loopback, keep-alive, {len(USERS)} users")
     for result in (bare, peer):
         report(result, args.rate)
     ratio = peer.flat_out.rate / bare.flat_out.rate if bare.flat_out.rate else 0.0
@@ -270,4 +290,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=100.0, help="offered events/s, open loop")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--pin", action="store_true",
+                        help="each target on a CPU of its own, the generator on the others")
     asyncio.run(main(parser.parse_args()))

@@ -128,3 +128,12 @@ async def test_the_migrations_build_exactly_the_models(database: Database) -> No
     async with database.engine.connect() as conn:
         changes = await conn.run_sync(diff)
     assert changes == []
+
+
+async def test_a_sqlite_checkpoint_copies_the_log_off_the_event_loop(sqlite_db: Database) -> None:
+    async with sqlite_db.transaction() as uow:
+        await uow.programs.ensure("peer_support")
+    found = await sqlite_db.checkpoint()
+    assert found is not None
+    log_pages, copied = found
+    assert log_pages > 0 and copied == log_pages
