@@ -35,7 +35,7 @@ from bot.engine import Engine
 from bot.errors import TemporarilyUnavailable
 from bot.messages import Action, Author, Inbound, Platform
 from bot.passes import run_passes
-from storage.db import Conflict, Database, DatabaseUnavailable
+from storage.db import Database, DatabaseUnavailable
 from storage.inbox import Event, InboxWriter, WaitingBatch
 
 log = logging.getLogger("peerlink.inbox")
@@ -87,7 +87,7 @@ class Inbox:
             return
         try:
             await self._writer.add(_dump(inbound))
-        except (DatabaseUnavailable, Conflict) as exc:
+        except DatabaseUnavailable as exc:
             log.error("an inbound event could not be recorded",
                       extra={"event_id": inbound.event_id, "reason": type(exc).__name__})
             raise TemporarilyUnavailable("the event could not be recorded") from exc

@@ -45,6 +45,10 @@ class WaitingBatch:
     attempts: int  # this claim included
 
 
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
 class Connections(Protocol):
     cipher: Cipher
 
@@ -57,7 +61,7 @@ class InboxWriter:
     def __init__(
         self,
         db: Connections,
-        clock: Any,
+        clock: Clock,
         *,
         max_batch: int = MAX_BATCH,
         arriving: Callable[[], int] = lambda: 0,
