@@ -95,16 +95,19 @@ class Engine:
     def is_crisis(self, inbound: Inbound) -> bool:
         """Whether the crisis screen matches any free text of ``inbound`` (microseconds:
         cheap enough to run before a platform is answered)."""
+        return self._screened(inbound)[1].crisis
+
+    def _screened(self, inbound: Inbound) -> tuple[str | None, Screening]:
+        """The message text cleaned, and every piece of free text screened for crisis."""
         text = clean(inbound.text) if inbound.text is not None else None
-        return self._s.screen.screen(_free_text(text, inbound)).crisis
+        return text, self._s.screen.screen(_free_text(text, inbound))
 
     async def _run(self, inbound: Inbound, *, withhold_forms: bool) -> Handled:
         if correlation_id.get() == "-":
             bind_correlation_id(uuid.uuid4().hex[:16])
         if self._metrics:
             self._metrics.received(inbound.author.platform.value)
-        text = clean(inbound.text) if inbound.text is not None else None
-        screening = self._s.screen.screen(_free_text(text, inbound))
+        text, screening = self._screened(inbound)
         handled: Handled | None
         try:
             handled = await self._handle_with_retry(inbound, text, screening, withhold_forms)

@@ -186,8 +186,9 @@ class Database:
     async def checkpoint(self) -> tuple[int, int] | None:
         """SQLite: copy what the write-ahead log holds into the database file, on a
         thread of its own, so the disk waits it takes never hold up the event loop
-        (done on the loop, every few hundred commits would stall every request).
-        PASSIVE: it takes no lock and leaves alone what a transaction still uses.
+        (done on the loop, as SQLite does by itself, every request waits with it).
+        PASSIVE: it waits for no reader or writer, and leaves alone what a transaction
+        still uses.
         Returns (pages in the log, pages copied); None for PostgreSQL or in memory."""
         path = sqlite_file(self.url)
         if path is None:

@@ -87,6 +87,7 @@ class InboxWriter:
         await future
 
     async def _flush(self) -> None:
+        batch: list[tuple[Event, asyncio.Future[None]]] = []
         try:
             for _ in range(GATHER_TURNS):
                 if len(self._waiting) >= min(self._arriving(), self._max):
@@ -97,14 +98,15 @@ class InboxWriter:
                 try:
                     await self._write([event for event, _ in batch])
                 except Exception as exc:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(type(exc)(*exc.args))
+                    _settle(batch, exc)
                 else:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_result(None)
+                    _settle(batch, None)
+                batch = []
         finally:
+            # Cancelled (the process is stopping): nobody may wait for a commit that
+            # will never come; their requests fail and the platform sends them again.
+            _settle(batch + self._waiting, asyncio.CancelledError())
+            self._waiting = []
             self._flusher = None
 
     async def _write(self, events: Sequence[Event]) -> None:
@@ -113,6 +115,19 @@ class InboxWriter:
                "lease_owner": ""}
         async with self._db.begin() as conn:
             await conn.execute(insert(InboundBatch), row)
+
+
+def _settle(waiting: Sequence[tuple[Event, asyncio.Future[None]]],
+            error: BaseException | None) -> None:
+    for _, future in waiting:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        elif isinstance(error, asyncio.CancelledError):
+            future.cancel()
+        else:
+            future.set_exception(error)
 
 
 class InboxRepository:

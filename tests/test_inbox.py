@@ -173,3 +173,22 @@ async def test_settle_turns_everything_waiting(ana: tuple[Harness, PersonRef]) -
     async with asyncio.timeout(5):
         await h.runtime.inbox.settle()
     assert await _handled(h.runtime.db) == 5
+
+
+async def test_a_writer_stopped_mid_commit_leaves_nobody_waiting(
+    ana: tuple[Harness, PersonRef], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h, who = ana
+
+    async def stuck(*_args: object) -> None:
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr("storage.inbox.InboxWriter._write", stuck)
+    accepting = [asyncio.create_task(h.runtime.inbox.accept(
+        Inbound(h.author(who), f"ev-{n}", text="help"))) for n in range(3)]
+    await asyncio.sleep(0.01)
+    flusher = h.runtime.inbox._writer._flusher  # the process is stopping
+    assert flusher is not None
+    flusher.cancel()
+    results = await asyncio.wait_for(asyncio.gather(*accepting, return_exceptions=True), 1)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)

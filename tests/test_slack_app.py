@@ -24,7 +24,7 @@ from adapters.slack.sender import SlackSender
 from bot.clock import FrozenClock
 from bot.messages import Platform
 from bot.settings import Settings
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.models import Person, ProcessedEvent
 from tests.conftest import TEST_KEY
 from tests.fakes.slack_api import TEAM_ID, FakeSlackAPI
@@ -266,3 +266,17 @@ async def test_payloads_that_name_nobody_change_nothing(slack: Slack) -> None:
     assert (await slack.interaction(shortcut)).status == 200
     async with slack.runtime.db.transaction() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+async def test_a_message_that_cannot_be_recorded_is_not_acknowledged(
+    slack: Slack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down(*_args: object) -> None:
+        raise DatabaseUnavailable("database is down")
+
+    monkeypatch.setattr("storage.inbox.InboxWriter._write", down)
+    response = await slack.message("help", event_id="EvDown")
+    assert response.status >= 500  # Slack sends it again later
+    monkeypatch.undo()
+    assert (await slack.message("help", event_id="EvDown")).status == 200  # the retry
+    assert len(await slack.deliveries()) == 2  # the welcome and the menu, once
