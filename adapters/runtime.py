@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.metrics import Metrics
+from bot.arrivals import Arrivals
 from bot.buddy import Buddies
 from bot.checkins import Checkins
 from bot.clock import Clock, SystemClock
@@ -52,6 +53,7 @@ class Runtime:
     clock: Clock
     inbox: Inbox
     senders: dict[Platform, PlatformSender] = field(default_factory=dict)
+    arrivals: Arrivals = field(default_factory=Arrivals)  # platform requests being received
     content_version: int = 0  # the content saved in /admin this process uses (0: the file)
 
     async def apply_saved_content(self) -> bool:
@@ -95,11 +97,13 @@ def build_runtime(
     metrics = Metrics()
     db = database or Database(settings.database_url, cipher(settings))
     owner = f"{socket.gethostname()}:{os.getpid()}"
+    # Platform requests being received: the background workers give way to them.
+    arrivals = Arrivals()
     worker = OutboxWorker(
         db, senders, clock,
         WorkerOptions(owner=owner, lease=settings.delivery_lease,
                       max_attempts=settings.delivery_max_attempts, user_id=deliver_to),
-        metrics=metrics,
+        metrics=metrics, arrivals=arrivals,
     )
     services = EngineServices(
         config=dataclasses.replace(
@@ -126,8 +130,9 @@ def build_runtime(
     runner = DueWorkRunner(
         db, clock, handlers, RunnerOptions(owner=owner), on_enqueued=worker.wake
     )
-    inbox = Inbox(engine, db, clock, InboxOptions(owner=owner))
-    return Runtime(settings, db, engine, worker, runner, metrics, clock, inbox, dict(senders))
+    inbox = Inbox(engine, db, clock, InboxOptions(owner=owner), arrivals)
+    return Runtime(settings, db, engine, worker, runner, metrics, clock, inbox, dict(senders),
+                   arrivals)
 
 
 def cipher(settings: Settings) -> Cipher:

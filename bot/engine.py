@@ -60,7 +60,7 @@ class Engine:
         db: Database,
         services: EngineServices,
         *,
-        on_enqueued: Callable[[], None] | None = None,
+        on_enqueued: Callable[[bool], None] | None = None,  # (urgent: a crisis reply)
         metrics: EngineMetrics | None = None,
         direct: Mapping[Platform, PlatformSender] | None = None,
     ) -> None:
@@ -127,7 +127,7 @@ class Engine:
                 return Handled([])
             raise TemporarilyUnavailable("nothing could be recorded; retry later")
         if handled.outbox_ids and self._on_enqueued is not None:
-            self._on_enqueued()
+            self._on_enqueued(screening.crisis)
         return handled
 
     async def _handle_with_retry(
@@ -225,7 +225,7 @@ class Engine:
             source = f"inline|{a.platform}|{a.tenant}|{inbound.event_id}"
             ids = await enqueue(uow, source, [turn.reply(f) for f in forms], turn.now)
         if ids and self._on_enqueued is not None:
-            self._on_enqueued()
+            self._on_enqueued(False)
         return ids
 
     async def home(self, author: Author) -> Card:

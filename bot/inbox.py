@@ -14,22 +14,21 @@ hands each event to :meth:`Inbox.accept`:
 :meth:`Engine.handle`, which deduplicates on the event id (a platform's retry, or
 a batch taken again after a crash, changes nothing twice), and deletes each batch
 once its turns are done. A crash mid-batch leaves it leased; another pass takes
-it when the lease ends. Turns give way to arrivals: while requests are being received, the worker
-starts a turn only once they are answered or after ``give_way_s``, so a burst is
-acknowledged at close to the platform SDK's own rate and its turns follow as
-the load allows.
+it when the lease ends. Turns give way to arriving requests (``bot/arrivals.py``),
+so a burst is acknowledged at close to the platform SDK's own rate and its turns
+follow as the load allows.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.arrivals import Arrivals
 from bot.clock import Clock
 from bot.engine import Engine
 from bot.errors import TemporarilyUnavailable
@@ -48,33 +47,18 @@ class InboxOptions:
     batch: int = 4  # batches (of up to 100 events) per claim
     max_attempts: int = 5  # a turn that keeps failing (a crash each time) is dropped, logged
     poll_interval: float = 1.0  # seconds; events another process took in, expired leases
-    give_way_s: float = 0.05
 
 
 class Inbox:
-    def __init__(self, engine: Engine, db: Database, clock: Clock, options: InboxOptions
-                 ) -> None:
+    def __init__(self, engine: Engine, db: Database, clock: Clock, options: InboxOptions,
+                 arrivals: Arrivals) -> None:
         self._engine = engine
         self._db = db
         self._clock = clock
         self._opt = options
-        self._writer = InboxWriter(db, clock, arriving=lambda: self._arriving)
+        self._arrivals = arrivals
+        self._writer = InboxWriter(db, clock, arriving=lambda: arrivals.count)
         self._wake = asyncio.Event()
-        self._arriving = 0
-        self._quiet = asyncio.Event()
-        self._quiet.set()
-
-    @contextlib.contextmanager
-    def arriving(self) -> Iterator[None]:
-        """Wrap the receiving of a platform request: turns wait while requests arrive."""
-        self._arriving += 1
-        self._quiet.clear()
-        try:
-            yield
-        finally:
-            self._arriving -= 1
-            if not self._arriving:
-                self._quiet.set()
 
     async def accept(self, inbound: Inbound) -> None:
         """Return once ``inbound`` is recorded (a crisis message: once its turn is).
@@ -136,11 +120,6 @@ class Inbox:
         age = (self._clock.now() - oldest).total_seconds() if oldest is not None else None
         return count, age
 
-    async def _give_way(self) -> None:
-        if self._arriving:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._quiet.wait(), self._opt.give_way_s)
-
     async def _turns(self, batch: WaitingBatch) -> bool:
         """Every turn of one batch, then the batch goes; False when the database
         stopped answering."""
@@ -152,7 +131,7 @@ class Inbox:
                       extra={"batch": batch.id, "attempts": batch.attempts - 1})
         else:
             for event in batch.events:
-                await self._give_way()
+                await self._arrivals.give_way()
                 if not await self._turn(event):
                     return False
         try:

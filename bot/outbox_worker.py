@@ -1,6 +1,9 @@
 """The delivery worker: claims outbox rows with a lease and hands them to senders.
 
-Crisis messages are claimed and sent first. Each delivery carries the row's
+Crisis messages are claimed and sent first. While platform requests are being
+received (``bot/arrivals.py``), everything else gives way to them: deliveries
+go one at a time, each after its wait, and a crisis reply cuts in at once. Each
+delivery carries the row's
 idempotency key, so a retry after a crash between "sent" and "marked sent" is
 shown once. A claim never finished (the process died) is taken again when its
 lease ends. After ``max_attempts`` failures a row becomes a dead letter: logged
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from bot.arrivals import Arrivals
 from bot.clock import Clock
 from bot.delivery import Delivery, DeliveryResult, Outcome, PlatformSender
 from bot.messages import Platform, Priority
@@ -63,6 +67,7 @@ class OutboxWorker:
         *,
         metrics: DeliveryMetrics | None = None,
         rng: random.Random | None = None,
+        arrivals: Arrivals | None = None,
     ) -> None:
         self._db = db
         self._senders = dict(senders)
@@ -71,13 +76,19 @@ class OutboxWorker:
         self._metrics = metrics
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
+        self._arrivals = arrivals or Arrivals()
+        self._urgent = False  # a crisis reply was written: no giving way before its claim
         self._limit = asyncio.Semaphore(options.concurrency)
         # The soonest a message our own pacing deferred may go (seconds from the last
         # pass): the loop looks again then rather than at the next poll.
         self._soonest: float | None = None
 
-    def wake(self) -> None:
-        """Deliver now rather than at the next poll (a reply was just written)."""
+    def wake(self, urgent: bool = False) -> None:
+        """Deliver now rather than at the next poll (a reply was just written);
+        ``urgent``: a crisis reply, which waits for no arriving request."""
+        if urgent:
+            self._urgent = True
+            self._arrivals.hurry()
         self._wake.set()
 
     async def run(self) -> None:
@@ -95,9 +106,14 @@ class OutboxWorker:
         """Deliver everything ready now; returns how many rows were settled."""
         settled = 0
         while True:
+            if not self._urgent:
+                await self._arrivals.give_way()
+            self._urgent = False
+            # Crisis rows are claimed first; while requests arrive, one row per wait.
+            limit = 1 if self._arrivals.count else self._opt.batch
             async with self._db.transaction() as uow:
                 claimed = await uow.outbox.claim(
-                    self._opt.owner, self._clock.now(), self._opt.lease, self._opt.batch,
+                    self._opt.owner, self._clock.now(), self._opt.lease, limit,
                     platforms=[p.value for p in self._senders], user_id=self._opt.user_id,
                 )
             if not claimed:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.arrivals import Arrivals
 from bot.errors import TemporarilyUnavailable
 from bot.inbox import Inbox, InboxOptions
 from bot.messages import Action, Inbound, Priority
@@ -29,7 +30,8 @@ async def _handled(db: Database) -> int:
 
 def _restarted(h: Harness, owner: str = "restarted") -> Inbox:
     """The inbox of a new process on the same database (the old one died)."""
-    return Inbox(h.runtime.engine, h.runtime.db, h.clock, InboxOptions(owner=owner))
+    return Inbox(h.runtime.engine, h.runtime.db, h.clock, InboxOptions(owner=owner),
+                 Arrivals())
 
 
 @pytest.fixture
@@ -139,10 +141,10 @@ async def test_turns_give_way_to_requests_being_received(
     ana: tuple[Harness, PersonRef]
 ) -> None:
     h, who = ana
-    inbox = Inbox(h.runtime.engine, h.runtime.db, h.clock,
-                  InboxOptions(owner="o", give_way_s=5.0))
+    arrivals = Arrivals(give_way_s=5.0)
+    inbox = Inbox(h.runtime.engine, h.runtime.db, h.clock, InboxOptions(owner="o"), arrivals)
     await inbox.accept(Inbound(h.author(who), "ev-1", text="help"))
-    with inbox.arriving():
+    with arrivals.arriving():
         turning = asyncio.create_task(inbox.drain())
         await asyncio.sleep(0.05)
         assert not turning.done()  # waiting for the request to be answered

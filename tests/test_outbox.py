@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.arrivals import Arrivals
 from bot.clock import FrozenClock
 from bot.delivery import Delivery, DeliveryResult
 from bot.messages import Outbound, Platform, Priority
@@ -45,10 +47,11 @@ async def _enqueue(db: Database, clock: FrozenClock, person_id: int, source: str
 
 
 def _worker(db: Database, sender: RecordingSender, clock: FrozenClock, owner: str = "w1",
-            metrics: CountingMetrics | None = None, **options: object) -> OutboxWorker:
+            metrics: CountingMetrics | None = None, arrivals: Arrivals | None = None,
+            **options: object) -> OutboxWorker:
     opts = WorkerOptions(owner=owner, **options)  # type: ignore[arg-type]
     return OutboxWorker(db, {Platform.WEB: sender}, clock, opts, metrics=metrics,
-                        rng=random.Random(1))
+                        rng=random.Random(1), arrivals=arrivals)
 
 
 async def test_crisis_messages_are_delivered_before_everything_else(database: Database) -> None:
@@ -60,6 +63,37 @@ async def test_crisis_messages_are_delivered_before_everything_else(database: Da
     await _worker(database, sender, clock, concurrency=1).drain()
     texts = [d.body.text for d in sender.deliveries]
     assert texts[0] == "crisis" and sorted(texts) == ["bulk", "crisis", "note"]
+
+
+async def test_while_requests_arrive_deliveries_go_one_per_wait(database: Database) -> None:
+    clock, sender = FrozenClock(), RecordingSender()
+    pid = await _person(database)
+    await _enqueue(database, clock, pid, "a", *((f"note {n}", Priority.REPLY) for n in range(3)))
+    arrivals = Arrivals(give_way_s=0.05)
+    worker = _worker(database, sender, clock, arrivals=arrivals)
+    with arrivals.arriving():  # a flood: never quiet while the worker runs
+        draining = asyncio.create_task(worker.drain())
+        await asyncio.sleep(0.03)
+        assert sender.deliveries == []  # the first wait is not over
+        await asyncio.sleep(0.06)
+        assert 1 <= len(sender.deliveries) < 3  # one row per wait, not the whole batch
+        assert await asyncio.wait_for(draining, 5) == 3
+
+
+async def test_a_crisis_reply_cuts_in_while_requests_arrive(database: Database) -> None:
+    clock, sender = FrozenClock(), RecordingSender()
+    pid = await _person(database)
+    arrivals = Arrivals(give_way_s=30.0)
+    worker = _worker(database, sender, clock, arrivals=arrivals)
+    with arrivals.arriving():
+        await _enqueue(database, clock, pid, "a", ("note", Priority.REPLY))
+        draining = asyncio.create_task(worker.drain())
+        await asyncio.sleep(0.02)
+        assert sender.deliveries == []  # giving way
+        await _enqueue(database, clock, pid, "c", ("crisis", Priority.CRISIS))
+        worker.wake(urgent=True)
+        await asyncio.wait_for(draining, 5)
+    assert sender.deliveries[0].body.text == "crisis"
 
 
 async def test_enqueue_is_idempotent_per_source(database: Database) -> None:

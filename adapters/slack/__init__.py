@@ -63,6 +63,7 @@ def setup_slack(app: web.Application, settings: Settings, runtime: Runtime) -> N
         sender.client,
         signing_secret=settings.slack_signing_secret,
         profiles=ProfileCache(),
+        arrivals=runtime.arrivals,
         oauth=oauth,
     )
     app[SLACK] = adapter

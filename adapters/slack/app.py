@@ -47,6 +47,7 @@ from adapters.slack.render import (
     render_home,
     render_modal,
 )
+from bot.arrivals import Arrivals
 from bot.engine import Engine, Handled
 from bot.inbox import Inbox
 from bot.messages import Action, Author, Inbound, Platform
@@ -72,10 +73,12 @@ class SlackAdapter:
         *,
         signing_secret: str,
         profiles: ProfileCache,
+        arrivals: Arrivals,
         oauth: AsyncOAuthSettings | None = None,
     ) -> None:
         self._engine = engine
         self._inbox = inbox
+        self._arrivals = arrivals
         self._profiles = profiles
         # Single workspace: ``client`` carries the bot token. Multi-workspace (``oauth``):
         # slack-bolt hands each listener a client with that workspace's token.
@@ -90,7 +93,7 @@ class SlackAdapter:
 
     async def http(self, request: web.Request) -> web.StreamResponse:
         """The aiohttp handler for POST /slack/events."""
-        with self._inbox.arriving():
+        with self._arrivals.arriving():
             bolt_request = await to_bolt_request(request)
             return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
