@@ -16,14 +16,13 @@ it handles, in the turn's transaction).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import leases
 from storage.crypto import Cipher, CipherError
@@ -49,10 +48,10 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
-class Connections(Protocol):
+class Appends(Protocol):
     cipher: Cipher
 
-    def begin(self) -> AbstractAsyncContextManager[AsyncConnection]: ...
+    async def append(self, table: Table, row: Mapping[str, Any]) -> None: ...
 
 
 class InboxWriter:
@@ -60,7 +59,7 @@ class InboxWriter:
 
     def __init__(
         self,
-        db: Connections,
+        db: Appends,
         clock: Clock,
         *,
         max_batch: int = MAX_BATCH,
@@ -110,11 +109,11 @@ class InboxWriter:
             self._flusher = None
 
     async def _write(self, events: Sequence[Event]) -> None:
-        row = {"sealed": self._db.cipher.encrypt(list(events)), "events": len(events),
-               "received_at": self._clock.now(), "status": "pending", "attempts": 0,
-               "lease_owner": ""}
-        async with self._db.begin() as conn:
-            await conn.execute(insert(InboundBatch), row)
+        await self._db.append(cast(Table, InboundBatch.__table__), {
+            "sealed": self._db.cipher.encrypt(list(events)), "events": len(events),
+            "received_at": self._clock.now(), "status": "pending", "attempts": 0,
+            "lease_owner": "", "lease_until": None,
+        })
 
 
 def _settle(waiting: Sequence[tuple[Event, asyncio.Future[None]]],

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import Dialect
 
 # How long to keep retrying while another process holds the write lock. The
 # waits are asyncio sleeps: the loop serves everything else meanwhile.
@@ -165,3 +168,73 @@ def creator(path: str) -> Callable[[], Any]:
         return InlineConnection(conn)
 
     return connect
+
+
+class Appender:
+    """Single-row inserts, each in a transaction of its own, on a connection of its own.
+
+    For the inbox's group commit, which runs on every platform request: through
+    SQLAlchemy's execution path a transaction costs about 0.4 ms of Python, straight
+    to the driver a few hundredths of that. SQLAlchemy still compiles each statement
+    (once per table and set of columns) and its columns' bind processors turn the
+    values into what it would have stored. The write lock is taken up front
+    (``BEGIN IMMEDIATE``), with the same asyncio waits as every other statement when
+    someone else holds it, and nothing is awaited while it is held.
+    """
+
+    def __init__(self, path: str, dialect: Dialect, prepare: Callable[[Any], None]) -> None:
+        self._path = path
+        self._dialect = dialect
+        self._prepare = prepare  # the pragmas every connection of the engine gets
+        self._conn: sqlite3.Connection | None = None
+        self._statements: dict[tuple[str, tuple[str, ...]], _Statement] = {}
+
+    async def insert(self, table: Table, row: Mapping[str, Any]) -> None:
+        statement = self._statement(table, tuple(row))
+        conn = self._connection()
+        cursor = conn.cursor()
+        try:
+            await InlineCursor(cursor).execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute(statement.sql, statement.parameters(row))
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self._path, timeout=0, isolation_level=None,
+                                   check_same_thread=False, uri=self._path.startswith("file:"))
+            self._prepare(conn)
+            self._conn = conn
+        return self._conn
+
+    def _statement(self, table: Table, keys: tuple[str, ...]) -> _Statement:
+        found = self._statements.get((table.name, keys))
+        if found is None:
+            compiled = insert(table).compile(dialect=self._dialect, column_keys=list(keys))
+            order = list(compiled.positiontup or ())
+            if sorted(order) != sorted(keys):  # a default SQLAlchemy would have added
+                raise ValueError(f"{table.name}: give every column to insert ({order})")
+            found = _Statement(compiled.string, [
+                (key, table.c[key].type.bind_processor(self._dialect)) for key in order])
+            self._statements[(table.name, keys)] = found
+        return found
+
+
+class _Statement:
+    def __init__(self, sql: str, binds: list[tuple[str, Callable[[Any], Any] | None]]) -> None:
+        self.sql = sql
+        self._binds = binds
+
+    def parameters(self, row: Mapping[str, Any]) -> list[Any]:
+        return [row[key] if process is None else process(row[key])
+                for key, process in self._binds]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, cast
 
 import pytest
+from sqlalchemy import Table, select
 
 from bot.clock import FrozenClock
 from bot.errors import ConfigError
 from bot.settings import database_url
-from storage.db import Database, NestedTransaction
+from storage.db import Database, DatabaseUnavailable, NestedTransaction
+from storage.models import InboundBatch
 from storage.people import IdentityKey
 
 
@@ -103,6 +108,70 @@ async def test_another_process_holding_sqlite_does_not_freeze_the_loop(
     beat.cancel()
     async with sqlite_db.transaction() as uow:
         assert not await uow.due.schedule("x", "waited", FrozenClock().now())
+
+
+@contextlib.contextmanager
+def _locked_too_long(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Another process holds the SQLite write lock for longer than we wait."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from storage import sqlite_inline
+
+    monkeypatch.setattr(sqlite_inline, "BUSY_TIMEOUT_S", 0.05)
+    path = make_url(db.url).database
+    assert path
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def _batch_row(sealed: str, events: int, when: datetime) -> dict[str, object]:
+    return {"sealed": sealed, "events": events, "received_at": when, "status": "pending",
+            "attempts": 0, "lease_owner": "", "lease_until": None}
+
+
+BATCHES = cast(Table, InboundBatch.__table__)
+
+
+async def test_sqlite_held_by_another_process_too_long_is_unavailable(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write lock never given back: the transaction fails as unavailable, not hung."""
+    with _locked_too_long(sqlite_db, monkeypatch), pytest.raises(DatabaseUnavailable):
+        async with sqlite_db.transaction() as uow:
+            await uow.due.schedule("x", "never", FrozenClock().now())
+    async with sqlite_db.transaction() as uow:  # the connection is fine afterwards
+        assert await uow.due.schedule("x", "now", FrozenClock().now())
+
+
+async def test_append_stores_what_the_orm_reads_back(database: Database) -> None:
+    """The inbox's cheap insert (straight to the driver on SQLite) stores values as
+    SQLAlchemy would: an aware UTC time comes back equal, text and numbers unchanged."""
+    when = FrozenClock().now()
+    for n in (1, 2):
+        await database.append(BATCHES, _batch_row(f"sealed-{n} é", n, when))
+    async with database.transaction() as uow:
+        rows = (await uow.session.scalars(select(InboundBatch).order_by(InboundBatch.id))).all()
+    assert [(r.sealed, r.events, r.received_at, r.lease_until) for r in rows] == [
+        ("sealed-1 é", 1, when, None), ("sealed-2 é", 2, when, None)]
+
+
+async def test_append_gives_up_as_unavailable_when_locked_too_long(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row = _batch_row("x", 1, FrozenClock().now())
+    with _locked_too_long(sqlite_db, monkeypatch), pytest.raises(DatabaseUnavailable):
+        await sqlite_db.append(BATCHES, row)
+    await sqlite_db.append(BATCHES, row)  # the lock is free again: written
+    async with sqlite_db.transaction() as uow:
+        count, _oldest = await uow.inbox.waiting()
+    assert count == 1
 
 
 async def test_long_event_ids_are_kept_as_digests(database: Database) -> None:
