@@ -13,7 +13,7 @@ from sqlalchemy import Table, select
 from bot.clock import FrozenClock
 from bot.errors import ConfigError
 from bot.settings import database_url
-from storage.db import Database, DatabaseUnavailable, NestedTransaction
+from storage.db import Conflict, Database, DatabaseUnavailable, NestedTransaction
 from storage.models import InboundBatch
 from storage.people import IdentityKey
 
@@ -160,6 +160,15 @@ async def test_append_stores_what_the_orm_reads_back(database: Database) -> None
         rows = (await uow.session.scalars(select(InboundBatch).order_by(InboundBatch.id))).all()
     assert [(r.sealed, r.events, r.received_at, r.lease_until) for r in rows] == [
         ("sealed-1 é", 1, when, None), ("sealed-2 é", 2, when, None)]
+
+
+async def test_a_refused_append_is_a_conflict_and_changes_nothing(database: Database) -> None:
+    when = FrozenClock().now()
+    with pytest.raises(Conflict):
+        await database.append(BATCHES, {**_batch_row("x", 1, when), "sealed": None})
+    await database.append(BATCHES, _batch_row("y", 1, when))  # no transaction left open
+    async with database.transaction() as uow:
+        assert await uow.inbox.waiting() == (1, when)
 
 
 async def test_append_gives_up_as_unavailable_when_locked_too_long(
