@@ -3,11 +3,10 @@
 Crisis messages are claimed and sent first. While platform requests are being
 received (``bot/arrivals.py``), everything else gives way to them: deliveries
 go one at a time, each after its wait, and a crisis reply cuts in at once. Each
-delivery carries the row's
-idempotency key, so a retry after a crash between "sent" and "marked sent" is
-shown once. A claim never finished (the process died) is taken again when its
-lease ends. After ``max_attempts`` failures a row becomes a dead letter: logged
-and counted, never silently dropped.
+delivery carries the row's idempotency key, so a retry after a crash between
+"sent" and "marked sent" is shown once. A claim never finished (the process
+died) is taken again when its lease ends. After ``max_attempts`` failures a row
+becomes a dead letter: logged and counted, never silently dropped.
 """
 
 from __future__ import annotations
