@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.messages import Outbound
+from bot.messages import Outbound, Priority
 from bot.outbox import enqueue
 from storage.db import Database, UnitOfWork
 from storage.duework import ClaimedWork
@@ -44,7 +44,7 @@ class DueWorkRunner:
         handlers: Mapping[str, DueHandler],
         options: RunnerOptions,
         *,
-        on_enqueued: Callable[[], None] | None = None,
+        on_enqueued: Callable[[bool], None] | None = None,  # (urgent: a crisis message)
     ) -> None:
         self._db = db
         self._clock = clock
@@ -91,7 +91,8 @@ class DueWorkRunner:
             await self._failed(work, type(exc).__name__)
             return
         if ids and self._on_enqueued is not None:
-            self._on_enqueued()
+            # An escalation's next round is a crisis message: it waits for no flood.
+            self._on_enqueued(any(o.priority <= Priority.CRISIS for o in outbound))
 
     async def _failed(self, work: ClaimedWork, reason: str) -> None:
         async with self._db.transaction() as uow:

@@ -42,20 +42,30 @@ async def test_runner_runs_due_work_and_writes_its_messages(database: Database) 
         await uow.due.schedule("hello", "hello:1", clock.now() + timedelta(minutes=5),
                                {"person_id": person.id})
 
+        await uow.due.schedule("alert", "alert:1", clock.now() + timedelta(minutes=6),
+                               {"person_id": person.id})
+
     async def hello(uow: UnitOfWork, work: ClaimedWork, now: datetime) -> list[Outbound]:
         pid = int(work.payload["person_id"])
         return [Outbound(pid, Card(text="time to check in"), "Peerlink", Priority.BULK)]
 
-    woken: list[bool] = []
-    runner = DueWorkRunner(database, clock, {"hello": hello}, RunnerOptions(owner="r"),
-                           on_enqueued=lambda: woken.append(True))
+    async def alert(uow: UnitOfWork, work: ClaimedWork, now: datetime) -> list[Outbound]:
+        pid = int(work.payload["person_id"])
+        return [Outbound(pid, Card(text="on call: please answer"), "Peerlink", Priority.CRISIS)]
+
+    woken: list[bool] = []  # each wake: whether a crisis message is waiting (urgent)
+    runner = DueWorkRunner(database, clock, {"hello": hello, "alert": alert},
+                           RunnerOptions(owner="r"), on_enqueued=woken.append)
     assert await runner.tick() == 0  # not due yet
     clock.advance(timedelta(minutes=5))
     assert await runner.tick() == 1
     assert await runner.tick() == 0  # done, never twice
     async with database.transaction() as uow:
         assert sum((await uow.outbox.counts()).values()) == 1
-    assert woken == [True]
+    assert woken == [False]
+    clock.advance(timedelta(minutes=1))
+    assert await runner.tick() == 1
+    assert woken == [False, True]
 
 
 async def test_failing_work_is_retried_then_dead_lettered(database: Database) -> None:
