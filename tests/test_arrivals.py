@@ -31,16 +31,16 @@ async def test_work_waits_until_the_requests_being_received_are_answered() -> No
 
 
 async def test_a_gap_between_two_requests_is_not_a_lull() -> None:
-    arrivals = Arrivals(give_way_s=5.0, lull_s=0.1)
+    arrivals = Arrivals(give_way_s=5.0, lull_s=0.5)
     with arrivals.arriving():
         pass
     waiting = asyncio.create_task(arrivals.give_way())
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
     with arrivals.arriving():  # the next request of the flood, within the lull
         await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
     assert not waiting.done()  # the lull started again when that one was answered
-    await asyncio.wait_for(waiting, 0.5)
+    await asyncio.wait_for(waiting, 2)
 
 
 async def test_in_a_flood_work_goes_one_unit_per_wait() -> None:

@@ -69,13 +69,13 @@ async def test_while_requests_arrive_deliveries_go_one_per_wait(database: Databa
     clock, sender = FrozenClock(), RecordingSender()
     pid = await _person(database)
     await _enqueue(database, clock, pid, "a", *((f"note {n}", Priority.REPLY) for n in range(3)))
-    arrivals = Arrivals(give_way_s=0.05)
+    arrivals = Arrivals(give_way_s=0.3)
     worker = _worker(database, sender, clock, arrivals=arrivals)
     with arrivals.arriving():  # a flood: never quiet while the worker runs
         draining = asyncio.create_task(worker.drain())
-        await asyncio.sleep(0.03)
+        await asyncio.sleep(0.1)
         assert sender.deliveries == []  # the first wait is not over
-        await asyncio.sleep(0.06)
+        await asyncio.sleep(0.35)
         assert 1 <= len(sender.deliveries) < 3  # one row per wait, not the whole batch
         assert await asyncio.wait_for(draining, 5) == 3
 
