@@ -192,16 +192,12 @@ class Database:
         """Insert one row (every column but generated keys given) and commit, outside any
         unit of work, as cheaply as this database allows; failures surface as in
         :meth:`transaction`."""
-        if self._appender is None:
-            async with _translated(), self.engine.begin() as conn:
+        async with _translated():
+            if self._appender is not None:
+                await self._appender.insert(table, row)
+                return
+            async with self.engine.begin() as conn:
                 await conn.execute(insert(table), dict(row))
-            return
-        try:
-            await self._appender.insert(table, row)
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(_describe(exc)) from exc
-        except sqlite3.Error as exc:
-            raise DatabaseUnavailable(_describe(exc)) from exc
 
     async def checkpoint(self) -> tuple[int, int] | None:
         """SQLite: copy what the write-ahead log holds into the database file, on a
@@ -254,9 +250,9 @@ class Database:
 async def _translated() -> AsyncIterator[None]:
     try:
         yield
-    except IntegrityError as exc:
+    except (IntegrityError, sqlite3.IntegrityError) as exc:  # the second: Database.append
         raise Conflict(_describe(exc)) from exc
-    except (OperationalError, InterfaceError, OSError) as exc:
+    except (OperationalError, InterfaceError, OSError, sqlite3.Error) as exc:
         raise DatabaseUnavailable(_describe(exc)) from exc
 
 
