@@ -25,10 +25,13 @@ _WORD = re.compile(r"[^\w?]+")
 
 def clean(text: str) -> str:
     """NFC-normalised text without control or invisible characters, spaces collapsed."""
-    text = unicodedata.normalize("NFC", text[:MAX_SCREENED]).translate(_INVISIBLE)
-    text = "".join(
-        ch if unicodedata.category(ch)[0] != "C" else " " for ch in text
-    )
+    text = text[:MAX_SCREENED]
+    if not text.isascii():  # ASCII is NFC already, and has no invisible characters
+        text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    if text.isprintable():  # nearly always: the only whitespace is the ASCII space
+        return (_SPACES.sub(" ", text) if "  " in text else text).strip()
+    # Control, format or unassigned characters, or other whitespace: one by one.
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return _SPACES.sub(" ", text).strip()
 
 
