@@ -88,6 +88,11 @@ class SlackAdapter:
             oauth_settings=oauth,
             process_before_response=True,  # record first, then acknowledge
             request_verification_enabled=True,
+            # Middleware for features Peerlink does not use (AI-assistant threads, workflow
+            # functions): each would run on every request for nothing.
+            attaching_conversation_kwargs_enabled=False,
+            attaching_function_token_enabled=False,
+            ignoring_self_assistant_message_events_enabled=False,
         )
         self._register()
 
