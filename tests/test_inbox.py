@@ -137,6 +137,36 @@ async def test_a_burst_shares_commits_and_keeps_its_order(
     assert ids == [f"ev-{n:02d}" for n in range(40)]
 
 
+async def test_events_received_in_the_next_loop_turns_share_the_commit(
+    ana: tuple[Harness, PersonRef]
+) -> None:
+    """While requests are being received, a commit waits a few loop turns for those the
+    loop reads meanwhile: under load, one commit for many requests."""
+    h, who = ana
+
+    async def request(n: int, turns_later: int) -> None:
+        for _ in range(turns_later):
+            await asyncio.sleep(0)
+        with h.runtime.arrivals.arriving():
+            await h.runtime.inbox.accept(Inbound(h.author(who), f"ev-{n}", text="help"))
+
+    await asyncio.gather(request(0, 0), request(1, 2))
+    assert await _rows(h.runtime.db, InboundBatch) == 1
+
+
+async def test_an_event_outside_any_request_is_committed_at_once(
+    ana: tuple[Harness, PersonRef]
+) -> None:
+    h, who = ana
+    first = asyncio.create_task(
+        h.runtime.inbox.accept(Inbound(h.author(who), "ev-0", text="help")))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the commit has no request to wait for
+    await h.runtime.inbox.accept(Inbound(h.author(who), "ev-1", text="help"))
+    await first
+    assert await _rows(h.runtime.db, InboundBatch) == 2
+
+
 async def test_turns_give_way_to_requests_being_received(
     ana: tuple[Harness, PersonRef]
 ) -> None:
