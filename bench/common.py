@@ -117,13 +117,19 @@ class Target:
     proc: subprocess.Popen[bytes]
     base: str  # http://127.0.0.1:{port}
     session: aiohttp.ClientSession
+    workdir: Path
+
+
+# The CPUs this process started with (pin narrows them).
+ALL_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
 
 def pin(proc: subprocess.Popen[bytes]) -> str:
     """Give the target the last CPU and this process (load generator, fakes) the others,
-    so neither takes the other's time and the target's figure is one core's. Returns a
-    phrase for the printout ("" where CPUs cannot be pinned, or there is only one)."""
-    cpus_here = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    so neither takes the other's time and the target's figure is one core's (several
+    targets pinned this way share that CPU). Returns a phrase for the printout ("" where
+    CPUs cannot be pinned, or there is only one)."""
+    cpus_here = ALL_CPUS
     if len(cpus_here) < 2:
         return ""
     os.sched_setaffinity(proc.pid, {cpus_here[-1]})
@@ -146,7 +152,7 @@ async def serving(start: Start, workdir: Path, *, pinned: bool = False) -> Async
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             base = f"http://127.0.0.1:{port}"
             await wait_healthy(session, f"{base}/healthz", proc, workdir / "stderr.log")
-            yield Target(proc, base, session)
+            yield Target(proc, base, session, workdir)
     finally:
         await stop(proc)
 

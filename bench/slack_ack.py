@@ -1,34 +1,39 @@
 """Slack acks: signed message.im events to `peerlink serve` and to a bare slack-bolt app.
 
-    .venv/bin/python bench/slack_ack.py [--seconds 5] [--rounds 3] [--rate 100]
-                                        [--concurrency 32] [--pin]
+    .venv/bin/python bench/slack_ack.py [--pairs 8] [--burst 1] [--seconds 5]
+                                        [--rate 100] [--concurrency 32] [--pin]
 
-Both targets get the same load over loopback, one after the other: a warm-up
-(one event per user, so profiles are cached and auth.test is answered), then
-(1) open-loop at a fixed offered rate: sends are scheduled on a timer and never
-wait for earlier ones; ack latency is timed from each send's scheduled moment,
-so a lagging generator or a queueing server both show; then (2) closed-loop
-with ``--concurrency`` requests in flight for as many events per second as the
-target will ack. Every event has its own event_id and one of 200 users.
+Both targets run at once, each on a fresh start, and get the same load over
+loopback: a warm-up (one event per user, so profiles are cached and auth.test is
+answered), then (1) open-loop at a fixed offered rate for ``--seconds``: sends
+are scheduled on a timer and never wait for earlier ones; ack latency is timed
+from each send's scheduled moment, so a lagging generator or a queueing server
+both show; then (2) closed-loop with ``--concurrency`` requests in flight for as
+many events per second as the target will ack, in ``--pairs`` pairs of
+``--burst``-second bursts, one to each target, taken in turns (bare first in
+odd pairs, peerlink first in even ones). Every event has its own event_id and
+one of 200 users.
 
-The closed-loop phase runs ``--rounds`` times, the bare app then peerlink each
-round, each on a freshly started server: the speed of a shared machine drifts by
-a fifth or more within a minute, so each round's ratio compares two runs taken
-side by side, and the median of the rounds is the figure.
+Why pairs of short bursts: the speed of this shared machine drifts by a fifth or
+more within a minute, so each pair's ratio compares two bursts taken a second
+apart, and the median of the pairs is the figure. While the bare app has its
+burst, peerlink is frozen (SIGSTOP) so the turns it owes cannot take the CPU
+from the bare app; it carries on from where it was for its own burst.
 
 `peerlink serve` runs as it would in production: a fresh migrated SQLite file,
 Slack over HTTP, its inbox worker taking the turns of acknowledged events and
 its outbox worker delivering the replies. Peerlink acknowledges once an event is
 recorded (sealed, in its inbox) and has its turn just after; so after the
 warm-up the bench waits for those turns (the inbox to empty, from /metrics)
-before measuring, and after the load it times how long the turns of everything
-acknowledged take to finish: turns per second, the work behind the acks. The
-Slack Web API (users.info, auth.test, chat.postMessage) is a FakeSlackAPI served
-from this process on loopback. The bare app is slack-bolt's ``AsyncApp`` on
-aiohttp whose only listener acks ``message`` events. The flat-out phase's events
-are signed before it starts, so sending them costs the generator little. With
-``--pin`` (two CPUs or more), each target runs on a CPU of its own and this
-process (generator and fake) on the rest; otherwise they share the CPUs.
+before measuring, and after the bursts it times how long the turns of
+everything acknowledged take to finish: turns per second, the work behind the
+acks, and checks every acknowledged event had its turn. The Slack Web API
+(users.info, auth.test, chat.postMessage) is a FakeSlackAPI served from this
+process on loopback. The bare app is slack-bolt's ``AsyncApp`` on aiohttp whose
+only listener acks ``message`` events. Each burst's events are signed before it
+starts, so sending them costs the generator little. With ``--pin`` (two CPUs or
+more), the targets run on a CPU of their own and this process (generator and
+fake) on the rest; otherwise they share the CPUs.
 
 Targets (issue 3): 0.7 or more of the bare app's throughput; p99 ack under 100 ms
 at 100 events/s.
@@ -38,13 +43,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import secrets
+import signal
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +121,10 @@ class Events:
     def count(self) -> int:
         return self._n
 
+    def discard(self) -> None:
+        """Drop what was signed ahead and not sent (its timestamps would go stale)."""
+        self._ready.clear()
+
     def next(self) -> tuple[bytes, dict[str, str]]:
         self._n += 1
         return self._ready.pop() if self._ready else self._make()
@@ -164,22 +177,6 @@ async def open_loop(session: aiohttp.ClientSession, url: str, events: Events,
     return sample
 
 
-@dataclass
-class Result:
-    name: str
-    paced: Sample
-    flat_out: Sample
-    sent: int = 0  # every request, warm-up included
-    warm_errors: int = 0
-    recorded: int | None = None  # events peerlink handled (processed_event rows)
-    drain: float | None = None  # seconds from the end of the load to an empty inbox
-    backlog: int = 0  # events waiting for their turns when the load ended
-
-    @property
-    def acked(self) -> int:
-        return self.sent - self.warm_errors - self.paced.errors - self.flat_out.errors
-
-
 async def inbox_waiting(session: aiohttp.ClientSession, base: str) -> int:
     """Events peerlink acknowledged that still wait for their turns (its /metrics)."""
     async with session.get(f"{base}/metrics") as resp:
@@ -197,48 +194,6 @@ async def inbox_empty(session: aiohttp.ClientSession, base: str, limit: float = 
         await asyncio.sleep(0.1)
 
 
-async def measure(name: str, start: common.Start, secret: str, args: argparse.Namespace,
-                  *, paced: bool, drains: bool = False, inbox: bool = False) -> Result:
-    """One fresh server: warm-up, the open-loop phase if ``paced``, the closed-loop
-    phase; with ``drains`` (peerlink), then the time its backlog of turns takes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        async with common.serving(start, Path(tmp), pinned=args.pin) as target:
-            session = target.session
-            url, events = f"{target.base}/slack/events", Events(secret)
-            print(f"{name}: warming up ({len(USERS)} events, one per user)", flush=True)
-            warm = Sample()
-            await asyncio.gather(*(post(session, url, events, time.perf_counter(), warm)
-                                   for _ in USERS))
-            if inbox:
-                await inbox_empty(session, target.base)
-            open_sample = Sample()
-            if paced:
-                print(f"{name}: {args.rate:g} events/s open loop for {args.seconds:g} s",
-                      flush=True)
-                open_sample = await open_loop(session, url, events, args.rate, args.seconds)
-                if inbox:
-                    await inbox_empty(session, target.base)
-            print(f"{name}: {args.concurrency} in flight for {args.seconds:g} s", flush=True)
-            events.prepare(int(PREPARED_PER_SECOND * args.seconds))
-            cpu0 = common.cpu_seconds(target.proc)
-            flat_out = await common.closed_loop(
-                lambda s: post(session, url, events, time.perf_counter(), s), Sample(),
-                args.concurrency, args.seconds)
-            flat_out.cpu = (common.cpu_seconds(target.proc) - cpu0) / flat_out.elapsed
-            result = Result(name, open_sample, flat_out, sent=events.count,
-                            warm_errors=warm.errors)
-            if drains:
-                result.backlog = await inbox_waiting(session, target.base)
-                began = time.perf_counter()
-                await inbox_empty(session, target.base)
-                result.drain = time.perf_counter() - began
-        database = Path(tmp) / "bench.db"
-        if drains and database.exists():  # did every acknowledged event have its turn?
-            with sqlite3.connect(database) as db:
-                result.recorded = db.execute("SELECT count(*) FROM processed_event").fetchone()[0]
-        return result
-
-
 def start_peerlink(api_url: str, secret: str) -> common.Start:
     settings = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": secret,
                 "SLACK_API_URL": api_url}
@@ -251,86 +206,153 @@ def start_bare(api_url: str, secret: str) -> common.Start:
                                                      api_url)
 
 
-def report_paced(result: Result, rate: float) -> None:
-    p = result.paced
-    print(f"  {result.name:<9} at {rate:g}/s: ack p50 {p.pct(0.50):6.1f} ms, "
+def report_paced(name: str, p: Sample, rate: float) -> None:
+    print(f"  {name:<9} at {rate:g}/s: ack p50 {p.pct(0.50):6.1f} ms, "
           f"p99 {p.pct(0.99):6.1f} ms, max {p.pct(1.0):6.1f} ms; "
           f"{len(p.latencies)} acked, {p.errors} errors, {p.late} over 3 s, "
           f"generator lag max {p.max_lag * 1000:.1f} ms")
 
 
-def report_sustained(result: Result) -> None:
-    f = result.flat_out
-    print(f"  {result.name:<9} sustained: {f.rate:6.0f} events/s "
-          f"(ack p50 {f.pct(0.50):.1f} ms, p99 {f.pct(0.99):.1f} ms; "
-          f"{f.errors} errors; server CPU {f.cpu:.2f} cores, "
-          f"{f.cpu / f.rate * 1e6 if f.rate else 0:.0f} us per ack)")
+def sustained(s: Sample) -> str:
+    per_ack = s.cpu / s.rate * 1e6 if s.rate else 0.0
+    return f"{s.rate:5.0f}/s ({per_ack:3.0f} us CPU per ack, p99 {s.pct(0.99):4.1f} ms)"
 
 
-def report_backlog(result: Result) -> None:
-    if result.drain is not None:
-        turns = result.backlog / result.drain if result.drain else 0.0
-        print(f"  {result.name:<9} when the load ended {result.backlog} acknowledged events "
-              f"waited for their turns; all done {result.drain:.1f} s later ({turns:.0f} "
-              f"turns/s once the acks stopped)")
-    if result.recorded is not None:
-        print(f"  {result.name:<9} handled {result.recorded} events of {result.acked} acked "
-              f"({result.sent} sent, warm-up included)")
+@dataclass
+class Side:
+    """One target under load: its server, its events, what it was sent."""
+
+    name: str
+    target: common.Target
+    events: Events
+    errors: int = 0  # over every phase
+
+    @property
+    def url(self) -> str:
+        return f"{self.target.base}/slack/events"
+
+    async def warm(self) -> None:
+        print(f"{self.name}: warming up ({len(USERS)} events, one per user)", flush=True)
+        sample = Sample()
+        await asyncio.gather(*(post(self.target.session, self.url, self.events,
+                                    time.perf_counter(), sample) for _ in USERS))
+        self.errors += sample.errors
+
+    async def paced(self, rate: float, seconds: float) -> Sample:
+        print(f"{self.name}: {rate:g} events/s open loop for {seconds:g} s", flush=True)
+        sample = await open_loop(self.target.session, self.url, self.events, rate, seconds)
+        self.errors += sample.errors
+        return sample
+
+    async def burst(self, concurrency: int, seconds: float) -> Sample:
+        self.events.prepare(int(PREPARED_PER_SECOND * seconds))
+        session, cpu0 = self.target.session, common.cpu_seconds(self.target.proc)
+        sample = await common.closed_loop(
+            lambda s: post(session, self.url, self.events, time.perf_counter(), s), Sample(),
+            concurrency, seconds)
+        sample.cpu = (common.cpu_seconds(self.target.proc) - cpu0) / sample.elapsed
+        self.events.discard()
+        self.errors += sample.errors
+        return sample
+
+
+@contextlib.contextmanager
+def frozen(side: Side) -> Iterator[None]:
+    """``side``'s process stopped (SIGSTOP) meanwhile: it takes no CPU, and goes on after."""
+    os.kill(side.target.proc.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(side.target.proc.pid, signal.SIGCONT)
 
 
 async def main(args: argparse.Namespace) -> None:
     cpus = common.cpus() or 1  # before --pin narrows this process
     secret = secrets.token_hex(16)
-    rounds: list[tuple[Result, Result]] = []
-    async with FakeSlackAPI() as api:
+    async with FakeSlackAPI() as api, contextlib.AsyncExitStack() as stack:
         for i, user in enumerate(USERS):
             api.add_user(user, email=f"bench{i}@example.org",
                          locale="fr-CA" if i % 3 == 0 else "en-US")
-        for n in range(args.rounds):
-            first, last = n == 0, n == args.rounds - 1
-            print(f"round {n + 1} of {args.rounds}", flush=True)
-            bare = await measure("bare bolt", start_bare(api.url, secret), secret, args,
-                                 paced=first)
-            peer = await measure("peerlink", start_peerlink(api.url, secret), secret, args,
-                                 paced=first, drains=last, inbox=True)
-            rounds.append((bare, peer))
+        sides = []
+        for name, start in (("bare bolt", start_bare), ("peerlink", start_peerlink)):
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            target = await stack.enter_async_context(
+                common.serving(start(api.url, secret), workdir, pinned=args.pin))
+            sides.append(Side(name, target, Events(secret)))
+        bare, peer = sides
+        for side in sides:
+            await side.warm()
+        await inbox_empty(peer.target.session, peer.target.base)
+        paced = [await side.paced(args.rate, args.seconds) for side in sides]
+        await inbox_empty(peer.target.session, peer.target.base)
+
+        print(f"{args.pairs} pairs of {args.burst:g} s bursts, {args.concurrency} in flight",
+              flush=True)
+        pairs: list[tuple[Sample, Sample]] = []
+        for n in range(args.pairs):
+            if n % 2 == 0:
+                with frozen(peer):
+                    b = await bare.burst(args.concurrency, args.burst)
+                p = await peer.burst(args.concurrency, args.burst)
+            else:
+                p = await peer.burst(args.concurrency, args.burst)
+                with frozen(peer):
+                    b = await bare.burst(args.concurrency, args.burst)
+            pairs.append((b, p))
+
+        backlog = await inbox_waiting(peer.target.session, peer.target.base)
+        print(f"peerlink: the turns of {backlog} acknowledged events are left", flush=True)
+        began = time.perf_counter()
+        await inbox_empty(peer.target.session, peer.target.base)
+        drain = time.perf_counter() - began
+        with sqlite3.connect(peer.target.workdir / "bench.db") as db:
+            handled = db.execute("SELECT count(*) FROM processed_event").fetchone()[0]
+
     print()
-    where = ("each target pinned to a CPU of its own, the load generator and the fake Slack "
-             "API on the rest" if args.pin and cpus >= 2 else
+    where = ("each target pinned to a CPU, the load generator and the fake Slack API on the "
+             "rest" if args.pin and cpus >= 2 else
              "shared by the target, the load generator and the fake Slack API")
     print(f"slack acks on {cpus} CPUs, {where}; loopback, keep-alive, {len(USERS)} users")
-    for result in rounds[0]:
-        report_paced(result, args.rate)
+    for side, sample in zip(sides, paced, strict=True):
+        report_paced(side.name, sample, args.rate)
     ratios = []
-    for n, (bare, peer) in enumerate(rounds, 1):
-        ratio = peer.flat_out.rate / bare.flat_out.rate if bare.flat_out.rate else 0.0
+    print(f"  sustained, {args.concurrency} in flight, pairs of {args.burst:g} s bursts:")
+    for n, (b, p) in enumerate(pairs, 1):
+        ratio = p.rate / b.rate if b.rate else 0.0
         ratios.append(ratio)
-        print(f" round {n}: ratio {ratio:.2f}")
-        report_sustained(bare)
-        report_sustained(peer)
-    last = rounds[-1][1]
-    report_backlog(last)
+        print(f"   pair {n:2d}: bare bolt {sustained(b)}; peerlink {sustained(p)}; "
+              f"ratio {ratio:.2f}")
+    errors = sum(s.errors for s in sides)
+    acked = peer.events.count - peer.errors
+    turns = backlog / drain if drain else 0.0
+    print(f"  peerlink  when the load ended {backlog} acknowledged events waited for their "
+          f"turns; all done {drain:.1f} s later ({turns:.0f} turns/s once the acks stopped)")
+    print(f"  peerlink  handled {handled} events of {acked} acked ({peer.events.count} sent, "
+          f"warm-up included); errors: bare {bare.errors}, peerlink {peer.errors}")
     ratio = statistics.median(ratios)
-    p99 = rounds[0][1].paced.pct(0.99)
-    print(f"  throughput ratio peerlink/bare, median of {len(ratios)} rounds: {ratio:.2f} "
-          f"(each: {', '.join(f'{r:.2f}' for r in ratios)}; target >= 0.7: "
+    p99 = paced[1].pct(0.99)
+    print(f"  throughput ratio peerlink/bare, median of {len(ratios)} pairs: {ratio:.2f} "
+          f"(pairs {min(ratios):.2f}-{max(ratios):.2f}; target >= 0.7: "
           f"{'met' if ratio >= 0.7 else 'NOT met'})")
     print(f"  peerlink p99 ack at {args.rate:g}/s: {p99:.1f} ms (target < 100 ms: "
           f"{'met' if p99 < 100 else 'NOT met'})")
-    if any(bare.flat_out.cpu < 0.9 for bare, _ in rounds):
-        print("  note: in some round the bare app used under 0.9 of its one core flat out: its "
-              "figure there is bounded by this load generator, its true ceiling is higher")
+    if any(b.cpu < 0.9 for b, _ in pairs):
+        print("  note: in some burst the bare app used under 0.9 of its one core: its figure "
+              "there is bounded by this load generator, its true ceiling is higher")
     print(f"  peerlink delivered {api.call_count('chat.postMessage')} replies to the fake "
-          f"during the runs (the outbox paces Slack; the rest stay queued)")
+          f"during the run (the outbox paces Slack; the rest stay queued)")
+    if errors or handled != acked:
+        raise SystemExit("some events were refused or not handled")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="per phase and round")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="closed-loop rounds, the two targets side by side in each")
+    parser.add_argument("--pairs", type=int, default=8,
+                        help="closed-loop bursts, one to each target in turns")
+    parser.add_argument("--burst", type=float, default=1.0, help="seconds per burst")
+    parser.add_argument("--seconds", type=float, default=5.0, help="of the open-loop phase")
     parser.add_argument("--rate", type=float, default=100.0, help="offered events/s, open loop")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--pin", action="store_true",
-                        help="each target on a CPU of its own, the generator on the others")
+                        help="the targets on a CPU of their own, the generator on the others")
     asyncio.run(main(parser.parse_args()))
