@@ -159,14 +159,29 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings)
     log.info("starting", extra={"path": f"http://{host}:{port}/",
                                 "elapsed_ms": int((time.monotonic() - started) * 1000)})
+    tune_collector()
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    return 0
+
+
+# Allocations of container objects between two young-generation collections (Python's
+# default is 700). A request leaves nearly everything it allocates to reference counting;
+# each young collection walks what is alive at that moment (the requests in progress),
+# so collecting 30 times less often does 30 times less of that walking. Under a flood
+# of Slack events the default spent about 8% of the process's CPU collecting.
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def tune_collector() -> None:
+    """The cyclic garbage collector set for a long-running server."""
     # What is built by now (modules, program content, the crisis lexicon, catalogs)
     # lives as long as the process: kept out of the cyclic collector, each collection
     # walks only what requests leave behind (a full one otherwise pauses every request
     # in progress for tens of milliseconds).
     gc.collect()
     gc.freeze()
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
-    return 0
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 async def _ready(settings: Settings) -> None:

@@ -10,6 +10,7 @@ then checked by its own test.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -453,3 +454,16 @@ def test_program_office_members_are_granted_and_get_sign_in_links(migrated: Db) 
     assert "no longer in the program office" in revoked.stdout
     assert_one_line_error(run(migrated.env, "admin", "grant", "nobody@example.com"),
                           "nobody with the email")
+
+
+def test_serve_tunes_the_collector_for_a_long_running_process() -> None:
+    from adapters.cli import GC_YOUNG_THRESHOLD, tune_collector
+
+    threshold = gc.get_threshold()
+    try:
+        tune_collector()
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *threshold[1:])
+        assert gc.get_freeze_count() > 0  # what startup built is out of the collector's way
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
