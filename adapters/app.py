@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from adapters.logs import correlated
 from adapters.runtime import Runtime, build_runtime, cipher
 from adapters.web.admin import setup_admin
 from adapters.web.routes import setup_web_chat
@@ -19,7 +19,6 @@ from adapters.web.sender import WebSender
 from bot.clock import SystemClock
 from bot.delivery import PlatformSender
 from bot.escalation import on_call_status
-from bot.logcontext import bind_correlation_id
 from bot.meetings import Meetings
 from bot.messages import Platform
 from bot.nudges import ensure_nudges
@@ -34,19 +33,17 @@ RUNTIME = web.AppKey("runtime", Runtime)
 MAX_BODY = 1024 * 1024
 SETTLE_S = 10.0  # at shutdown, time to finish the turns of events already acknowledged
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
     """Build the app; background work starts and stops with it (``cleanup_ctx``)."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[_correlation])
+    app = web.Application(client_max_size=MAX_BODY)
     if runtime is None:
         db = Database(settings.database_url, cipher(settings))
         runtime = build_runtime(settings, platform_senders(settings, db), database=db)
     app[RUNTIME] = runtime
-    app.router.add_get("/healthz", _healthz)
-    app.router.add_get("/metrics", _metrics)
-    app.router.add_get("/invites/{uid}.ics", _invite)
+    app.router.add_get("/healthz", correlated(_healthz))
+    app.router.add_get("/metrics", correlated(_metrics))
+    app.router.add_get("/invites/{uid}.ics", correlated(_invite))
     setup_admin(app, runtime)
     web_sender = runtime.senders.get(Platform.WEB)
     if settings.web_chat and isinstance(web_sender, WebSender):
@@ -128,13 +125,6 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await runtime.db.dispose()
-
-
-@web.middleware
-async def _correlation(request: web.Request, handler: Handler) -> web.StreamResponse:
-    cid = request.headers.get("X-Request-Id", "")[:64] or None
-    bind_correlation_id(cid or f"{time.monotonic_ns():x}")
-    return await handler(request)
 
 
 async def _healthz(request: web.Request) -> web.Response:

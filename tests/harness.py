@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from aiohttp import web
+
+from adapters.logs import CORRELATED
 from adapters.runtime import Runtime, build_runtime
 from bot.clock import FrozenClock
 from bot.config import ProgramConfig
@@ -180,3 +183,10 @@ class Harness:
 
     async def submit(self, form: Form, values: dict[str, str], *, as_: PersonRef) -> Replies:
         return await self.press(form.submit, as_=as_, values=values)
+
+
+def uncorrelated_routes(app: web.Application) -> list[str]:
+    """Routes of ``app`` whose handler binds no correlation id (see adapters/logs.py)."""
+    return [f"{route.method} {route.resource.canonical if route.resource else '?'}"
+            for route in app.router.routes()
+            if not getattr(route.handler, CORRELATED, False)]

@@ -9,22 +9,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiohttp import ClientWebSocketResponse
+from aiohttp import ClientWebSocketResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from adapters.app import create_app
+from adapters.logs import correlated
 from adapters.runtime import build_runtime
 from adapters.web.sender import WebSender
 from bot.clock import FrozenClock
 from bot.config import load_config
 from bot.demo import PEOPLE, seed_demo
+from bot.logcontext import correlation_id
 from bot.messages import Platform
 from bot.settings import Settings
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import OutboxItem, ProcessedEvent
 from tests.conftest import TEST_KEY
+from tests.harness import uncorrelated_routes
 
 SAM, CAMILLE = PEOPLE[0].email, PEOPLE[1].email
 
@@ -155,3 +158,21 @@ async def test_bad_requests_change_nothing(client: TestClient[Any, Any],
     assert (await client.post("/web/send", json={"as": "who@evil.test", "event_id": "x",
                                                   "text": "hi"})).status == 403
     assert await _replies(sqlite_db) == before
+
+
+async def test_every_route_binds_a_correlation_id(client: TestClient[Any, Any]) -> None:
+    assert uncorrelated_routes(client.server.app) == []
+
+
+async def test_each_request_logs_under_its_own_correlation_id() -> None:
+    async def current(_request: web.Request) -> web.Response:
+        return web.Response(text=correlation_id.get())
+
+    app = web.Application()
+    app.router.add_get("/id", correlated(current))
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:  # one kept-alive connection
+        given = await (await c.get("/id", headers={"X-Request-Id": "req-42"})).text()
+        first = await (await c.get("/id")).text()
+        second = await (await c.get("/id")).text()
+    assert given == "req-42"
+    assert first not in ("-", "req-42") and second not in ("-", first)

@@ -21,6 +21,7 @@ from storage.db import Database
 from storage.models import SlackInstallation
 from tests.conftest import TEST_KEY
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.harness import uncorrelated_routes
 
 SECRET = "oauth-signing-secret"
 TEAM = "T0SECOND"
@@ -115,3 +116,8 @@ async def test_each_workspace_is_answered_with_its_own_token(
             break
         await asyncio.sleep(0.02)
     assert posts and {p.authorization for p in posts} == {"Bearer xoxb-second-team"}
+
+
+async def test_every_slack_route_binds_a_correlation_id(app: Installed) -> None:
+    client, _api, _runtime = app
+    assert uncorrelated_routes(client.server.app) == []

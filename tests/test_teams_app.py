@@ -25,6 +25,7 @@ from storage.models import Identity, Person, ProcessedEvent
 from tests.conftest import TEST_KEY
 from tests.fakes.botframework import BOT_APP_ID, TENANT_ID, FakeConnector, FakeTokenCredentials
 from tests.fakes.botframework_auth import ISSUER, FakeBotFrameworkIssuer
+from tests.harness import uncorrelated_routes
 
 USER = "29:1ana-teams-id"
 AAD = "aad-ana-0001"
@@ -192,3 +193,7 @@ def test_the_msrest_retry_codes_speed_up_keeps_the_same_codes() -> None:
     assert isinstance(ClientRetryPolicy.safe_codes, frozenset)
     expected = [i for i in range(999) if i not in ({*range(500)} - {408}) | {501, 505}]
     assert ClientRetryPolicy().policy.status_forcelist == expected
+
+
+async def test_every_teams_route_binds_a_correlation_id(teams: Teams) -> None:
+    assert uncorrelated_routes(teams.client.server.app) == []

@@ -36,6 +36,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.logs import correlated
 from adapters.slack.manifest import OAUTH_REDIRECT_PATH
 from adapters.slack.oauth import INSTALL_PATH
 from adapters.slack.profiles import ProfileCache
@@ -289,10 +290,10 @@ class SlackAdapter:
 
 
 def mount(app: web.Application, adapter: SlackAdapter) -> None:
-    app.router.add_post("/slack/events", adapter.http)
+    app.router.add_post("/slack/events", correlated(adapter.http))
     if adapter.bolt.oauth_flow is not None:
-        app.router.add_get(INSTALL_PATH, adapter.install)
-        app.router.add_get(OAUTH_REDIRECT_PATH, adapter.oauth_redirect)
+        app.router.add_get(INSTALL_PATH, correlated(adapter.install))
+        app.router.add_get(OAUTH_REDIRECT_PATH, correlated(adapter.oauth_redirect))
 
 
 def _team(body: Body) -> str:

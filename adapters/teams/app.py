@@ -25,6 +25,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
+from adapters.logs import correlated
 from adapters.teams.bot import PeerlinkTeamsBot
 from bot.errors import TemporarilyUnavailable
 from bot.settings import Settings
@@ -98,7 +99,7 @@ class TeamsAdapter:
 
 
 def mount(app: web.Application, adapter: TeamsAdapter) -> None:
-    app.router.add_post(MESSAGES_PATH, adapter.messages)
+    app.router.add_post(MESSAGES_PATH, correlated(adapter.messages))
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:

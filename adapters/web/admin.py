@@ -22,6 +22,7 @@ import jinja2
 from aiohttp import web
 from babel.dates import format_datetime
 
+from adapters.logs import correlated
 from adapters.runtime import Runtime
 from bot.aggregates import month_name, recent_months
 from bot.config import apply_in_place, config_text, parse_config
@@ -60,19 +61,19 @@ class AdminPages:
         self.secure = runtime.settings.public_url.startswith("https://")
 
     def routes(self, app: web.Application) -> None:
-        app.router.add_get("/admin", self.home)
-        app.router.add_get("/admin/admin.css", self.css)
-        app.router.add_get("/admin/signin", self.signin_page)
-        app.router.add_post("/admin/signin", self.signin)
-        app.router.add_post("/admin/signout", self.signout)
-        app.router.add_get("/admin/insights", self.insights)
-        app.router.add_get("/admin/insights.csv", self.insights_csv)
-        app.router.add_get("/admin/supporters", self.supporters)
-        app.router.add_post("/admin/supporters/state", self.supporter_state)
-        app.router.add_post("/admin/supporters/invite", self.supporter_invite)
-        app.router.add_post("/admin/supporters/terms", self.supporter_terms)
-        app.router.add_get("/admin/content", self.content)
-        app.router.add_post("/admin/content", self.save_content)
+        app.router.add_get("/admin", correlated(self.home))
+        app.router.add_get("/admin/admin.css", correlated(self.css))
+        app.router.add_get("/admin/signin", correlated(self.signin_page))
+        app.router.add_post("/admin/signin", correlated(self.signin))
+        app.router.add_post("/admin/signout", correlated(self.signout))
+        app.router.add_get("/admin/insights", correlated(self.insights))
+        app.router.add_get("/admin/insights.csv", correlated(self.insights_csv))
+        app.router.add_get("/admin/supporters", correlated(self.supporters))
+        app.router.add_post("/admin/supporters/state", correlated(self.supporter_state))
+        app.router.add_post("/admin/supporters/invite", correlated(self.supporter_invite))
+        app.router.add_post("/admin/supporters/terms", correlated(self.supporter_terms))
+        app.router.add_get("/admin/content", correlated(self.content))
+        app.router.add_post("/admin/content", correlated(self.save_content))
 
     # --- rendering ---------------------------------------------------------------------
 

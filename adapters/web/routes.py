@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from yarl import URL
 
+from adapters.logs import correlated
 from adapters.web.sender import WebSender
 from bot.errors import TemporarilyUnavailable
 from bot.messages import Action, Author, Inbound, Platform
@@ -91,11 +92,11 @@ def setup_web_chat(
     chat = _WebChat(handle, list_people, find_person, sender)
     app[SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(_close_sockets)
-    app.router.add_get("/", _page(chat.index))
-    app.router.add_get("/static/web/{name}", _page(chat.static))
-    app.router.add_get("/web/people", _api(chat.people))
-    app.router.add_post("/web/send", _api(chat.send))
-    app.router.add_get("/web/ws", _api(chat.websocket))
+    app.router.add_get("/", correlated(_page(chat.index)))
+    app.router.add_get("/static/web/{name}", correlated(_page(chat.static)))
+    app.router.add_get("/web/people", correlated(_api(chat.people)))
+    app.router.add_post("/web/send", correlated(_api(chat.send)))
+    app.router.add_get("/web/ws", correlated(_api(chat.websocket)))
 
 
 def _page(handler: Handler) -> Handler:
