@@ -280,3 +280,13 @@ async def test_a_message_that_cannot_be_recorded_is_not_acknowledged(
     monkeypatch.undo()
     assert (await slack.message("help", event_id="EvDown")).status == 200  # the retry
     assert len(await slack.deliveries()) == 2  # the welcome and the menu, once
+
+
+async def test_web_api_calls_share_one_session_while_the_app_runs(slack: Slack) -> None:
+    sender = slack.runtime.senders[Platform.SLACK]
+    assert isinstance(sender, SlackSender)
+    session = sender.client.session
+    assert session is not None and not session.closed  # kept-alive connections, reused
+    await slack.message("help", event_id="EvShared")
+    assert len(await slack.deliveries()) == 2
+    assert sender.client.session is session

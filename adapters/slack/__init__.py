@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import aiohttp
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -67,10 +68,32 @@ def setup_slack(app: web.Application, settings: Settings, runtime: Runtime) -> N
         oauth=oauth,
     )
     app[SLACK] = adapter
+    app.cleanup_ctx.append(_web_api_session(sender.client))
     if settings.slack_signing_secret:
         mount(app, adapter)
     if settings.socket_mode:
         app.cleanup_ctx.append(_socket_mode(adapter, settings.slack_app_token))
+
+
+def _web_api_session(
+    client: AsyncWebClient,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """One pool of kept-alive connections to Slack's Web API for the app's lifetime.
+
+    Without it slack-sdk opens a session, and so a connection and a TLS handshake, for
+    every call: each delivery, each ``users.info``. Bolt's per-request clients share it.
+    """
+
+    async def run(_app: web.Application) -> AsyncIterator[None]:
+        timeout = aiohttp.ClientTimeout(total=client.timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            client.session = session
+            try:
+                yield
+            finally:
+                client.session = None
+
+    return run
 
 
 def _socket_mode(
