@@ -15,6 +15,8 @@ from aiohttp import web
 from bot.logcontext import bind_correlation_id, correlation_id
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Set on every handler ``correlated`` returns (a test checks every route has it).
+CORRELATED = "peerlink_correlated"
 
 # Only these `extra` fields reach a log line: ids and codes, never free text.
 SAFE_FIELDS = (
@@ -71,8 +73,5 @@ def correlated(handler: Handler) -> Handler:
         bind_correlation_id(given or f"{time.monotonic_ns():x}")
         return await handler(request)
 
-    bound.__dict__[CORRELATED] = True
+    setattr(bound, CORRELATED, True)
     return bound
-
-
-CORRELATED = "peerlink_correlated"

@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from yarl import URL
 
-from adapters.logs import correlated
+from adapters.logs import Handler, correlated
 from adapters.web.sender import WebSender
 from bot.errors import TemporarilyUnavailable
 from bot.messages import Action, Author, Inbound, Platform
@@ -62,7 +62,6 @@ Handle = Callable[[Inbound], Awaitable[object]]
 ListPeople = Callable[[], Awaitable[list[dict[str, str]]]]
 # An email, matched case-insensitively, to the person as list_people shows them, or None.
 FindPerson = Callable[[str], Awaitable[dict[str, str] | None]]
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SOCKETS = web.AppKey("peerlink_web_sockets", weakref.WeakSet[web.WebSocketResponse])
 
